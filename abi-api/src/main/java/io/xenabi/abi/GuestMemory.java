@@ -1,0 +1,206 @@
+package io.xenabi.abi;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * A domain's guest-physical memory: {@link #nrPages()} pages of 4 KiB, addressed by gfn, each
+ * allocated the first time it is touched (a fresh page reads as zeros). Any address outside the
+ * domain's RAM raises {@link GuestFault}, which the hypercall door answers with
+ * {@code -EFAULT}.
+ *
+ * <p>Pages owned by the hypervisor (shared_info, grant frames) are placed into the physmap with
+ * {@link #map}, as {@code XENMEM_add_to_physmap} does: the guest then sees them at that gfn and
+ * whatever page was there before is gone.
+ *
+ * <p>The page table has two levels (chunks of {@value #CHUNK_PAGES} page references) so an idle
+ * domain with a large memory size costs only its directory.
+ */
+public final class GuestMemory {
+    private static final int CHUNK_SHIFT = 9;
+    static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
+
+    private final long nrPages;
+    private final AtomicReferenceArray<AtomicReferenceArray<GuestPage>> directory;
+
+    /** Creates memory of {@code nrPages} pages (at most 2^31 chunks' worth). */
+    public GuestMemory(long nrPages) {
+        if (nrPages <= 0 || (nrPages >>> CHUNK_SHIFT) >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("guest memory of " + nrPages + " pages");
+        }
+        this.nrPages = nrPages;
+        this.directory = new AtomicReferenceArray<>((int) ((nrPages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT));
+    }
+
+    /** Creates memory of {@code mib} MiB. */
+    public static GuestMemory ofMiB(long mib) {
+        return new GuestMemory(mib << (20 - GuestPage.PAGE_SHIFT));
+    }
+
+    public long nrPages() {
+        return nrPages;
+    }
+
+    /** Whether {@code gfn} names a page of this domain's RAM. */
+    public boolean isValidGfn(long gfn) {
+        return gfn >= 0 && gfn < nrPages;
+    }
+
+    /** The page at {@code gfn}, allocated on first touch. */
+    public GuestPage page(long gfn) {
+        if (!isValidGfn(gfn)) {
+            throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
+        }
+        AtomicReferenceArray<GuestPage> chunk = chunk((int) (gfn >>> CHUNK_SHIFT));
+        int slot = (int) (gfn & (CHUNK_PAGES - 1));
+        GuestPage page = chunk.get(slot);
+        if (page == null) {
+            GuestPage fresh = new GuestPage();
+            page = chunk.compareAndExchange(slot, null, fresh);
+            if (page == null) {
+                page = fresh;
+            }
+        }
+        return page;
+    }
+
+    /**
+     * Puts {@code page} at {@code gfn}, replacing what was there; returns the page that was
+     * replaced, or {@code null} when that gfn had never been touched.
+     */
+    public GuestPage map(long gfn, GuestPage page) {
+        if (!isValidGfn(gfn)) {
+            throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
+        }
+        return chunk((int) (gfn >>> CHUNK_SHIFT)).getAndSet((int) (gfn & (CHUNK_PAGES - 1)), page);
+    }
+
+    /** The gfn at which {@code page} is mapped, or -1; a linear scan, for slow paths only. */
+    public long gfnOf(GuestPage page) {
+        for (int c = 0; c < directory.length(); c++) {
+            AtomicReferenceArray<GuestPage> chunk = directory.get(c);
+            if (chunk == null) {
+                continue;
+            }
+            for (int s = 0; s < CHUNK_PAGES; s++) {
+                if (chunk.get(s) == page) {
+                    return ((long) c << CHUNK_SHIFT) | s;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private AtomicReferenceArray<GuestPage> chunk(int index) {
+        AtomicReferenceArray<GuestPage> chunk = directory.get(index);
+        if (chunk == null) {
+            AtomicReferenceArray<GuestPage> fresh = new AtomicReferenceArray<>(CHUNK_PAGES);
+            chunk = directory.compareAndExchange(index, null, fresh);
+            if (chunk == null) {
+                chunk = fresh;
+            }
+        }
+        return chunk;
+    }
+
+    private GuestPage pageAt(long gpa) {
+        if (gpa < 0) {
+            throw new GuestFault(gpa);
+        }
+        return page(gpa >>> GuestPage.PAGE_SHIFT);
+    }
+
+    private static int offset(long gpa) {
+        return (int) (gpa & (GuestPage.PAGE_SIZE - 1));
+    }
+
+    private static void requireAligned(long gpa, int size) {
+        if ((gpa & (size - 1)) != 0) {
+            throw new GuestFault(gpa);
+        }
+    }
+
+    // Scalar accessors. Multi-byte fields in Xen's argument structs are naturally aligned, so a
+    // misaligned address is treated as a fault rather than split across pages.
+
+    public int read8(long gpa) {
+        return pageAt(gpa).get8(offset(gpa)) & 0xFF;
+    }
+
+    public void write8(long gpa, int value) {
+        pageAt(gpa).set8(offset(gpa), (byte) value);
+    }
+
+    public int read16(long gpa) {
+        requireAligned(gpa, 2);
+        return pageAt(gpa).get16(offset(gpa)) & 0xFFFF;
+    }
+
+    public void write16(long gpa, int value) {
+        requireAligned(gpa, 2);
+        pageAt(gpa).set16(offset(gpa), (short) value);
+    }
+
+    public int read32(long gpa) {
+        requireAligned(gpa, 4);
+        return pageAt(gpa).get32(offset(gpa));
+    }
+
+    public void write32(long gpa, int value) {
+        requireAligned(gpa, 4);
+        pageAt(gpa).set32(offset(gpa), value);
+    }
+
+    public long read64(long gpa) {
+        requireAligned(gpa, 8);
+        return pageAt(gpa).get64(offset(gpa));
+    }
+
+    public void write64(long gpa, long value) {
+        requireAligned(gpa, 8);
+        pageAt(gpa).set64(offset(gpa), value);
+    }
+
+    /**
+     * Checks that {@code length} bytes from {@code gpa} are guest RAM (Xen's
+     * {@code guest_handle_okay}), without touching them.
+     */
+    public void checkRange(long gpa, long length) {
+        if (gpa < 0 || length < 0) {
+            throw new GuestFault(gpa);
+        }
+        if (length == 0) {
+            return;
+        }
+        long last = gpa + length - 1;
+        if (last < gpa || !isValidGfn(gpa >>> GuestPage.PAGE_SHIFT)
+                || !isValidGfn(last >>> GuestPage.PAGE_SHIFT)) {
+            throw new GuestFault(gpa);
+        }
+    }
+
+    /** Copies guest bytes into {@code dst}, across page boundaries ({@code copy_from_guest}). */
+    public void read(long gpa, byte[] dst, int dstOffset, int length) {
+        checkRange(gpa, length);
+        while (length > 0) {
+            int off = offset(gpa);
+            int n = Math.min(length, GuestPage.PAGE_SIZE - off);
+            pageAt(gpa).read(off, dst, dstOffset, n);
+            gpa += n;
+            dstOffset += n;
+            length -= n;
+        }
+    }
+
+    /** Copies {@code src} into guest memory, across page boundaries ({@code copy_to_guest}). */
+    public void write(long gpa, byte[] src, int srcOffset, int length) {
+        checkRange(gpa, length);
+        while (length > 0) {
+            int off = offset(gpa);
+            int n = Math.min(length, GuestPage.PAGE_SIZE - off);
+            pageAt(gpa).write(off, src, srcOffset, n);
+            gpa += n;
+            srcOffset += n;
+            length -= n;
+        }
+    }
+}

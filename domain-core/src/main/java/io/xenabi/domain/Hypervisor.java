@@ -1,0 +1,57 @@
+package io.xenabi.domain;
+
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.GuestMemory;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The emulated hypervisor. Guests reach it only through {@link #hypercall}; the toolstack
+ * (shell, tests, scenarios) uses the other methods, which answer a bad request with a
+ * {@link DomainException} whose message names the cause and leave everything unchanged.
+ *
+ * <p>Domain 0 ("Domain-0", the privileged control domain) exists from the start, as in Xen.
+ */
+@ProviderType
+public interface Hypervisor {
+    /** The id of the control domain. */
+    int DOMID_0 = 0;
+
+    /** Creates a domain and returns its id. */
+    int create(DomainConfig config);
+
+    /** Destroys a domain: its ports are closed (peers see them unbound) and its memory freed. */
+    void destroy(int domid);
+
+    /** A snapshot of every domain, by domid. */
+    List<DomainInfo> list();
+
+    /** A snapshot of one domain. */
+    Optional<DomainInfo> info(int domid);
+
+    /** Resolves a domid or a domain name, as xl does; throws naming the unknown domain. */
+    int resolve(String domidOrName);
+
+    /**
+     * The guest door: hypercall {@code op} issued by vCPU {@code vcpu} of {@code domid}, with
+     * Xen's arguments (sub-op, then guest physical addresses of argument structs in Xen's
+     * x86_64 layout). Returns Xen's result: {@code >= 0}, or a negative Xen errno. Never throws.
+     */
+    long hypercall(int domid, int vcpu, int op, long... args);
+
+    /** The guest's RAM, for the guest kernel model of that domain. */
+    GuestMemory memory(int domid);
+
+    /** The domain's open event channels (port 0 and free ports are left out). */
+    List<PortInfo> ports(int domid);
+
+    /**
+     * Sets a port pending from outside the guest, as QEMU's {@code xen-event-inject} does.
+     * Returns 0, {@code -EINVAL} for an invalid port, or {@code -ENOENT} for a closed one.
+     */
+    int inject(int domid, int port);
+
+    /** The ABI variants present now, both families. */
+    List<AbiVariant> variants();
+}

@@ -1,0 +1,39 @@
+package io.xenabi.evtchn;
+
+import io.xenabi.abi.GuestMemory;
+import io.xenabi.abi.GuestPage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The domain as a variant sees it: its memory, its shared_info page, its ports, and the one
+ * generic action a variant takes on a vCPU, marking events pending (Xen's
+ * {@code vcpu_mark_events_pending}). domain-core implements it.
+ */
+@ProviderType
+public interface EvtchnDomain {
+    int domid();
+
+    /** Number of vCPUs; vCPU ids are 0 .. maxVcpus()-1. */
+    int maxVcpus();
+
+    /** The guest's RAM, where a variant finds the pages a guest hands it by gfn. */
+    GuestMemory memory();
+
+    /**
+     * The domain's shared_info page (owned by the hypervisor, whether or not the guest has
+     * mapped it yet): the 2-level bitmaps and the vcpu_info array.
+     */
+    GuestPage sharedInfo();
+
+    /**
+     * Sets {@code evtchn_upcall_pending} in the vCPU's vcpu_info and, if it was clear, kicks
+     * the vCPU so a blocked guest wakes up.
+     */
+    void markEventsPending(int vcpu);
+
+    /** The port object for {@code port}, or {@code null} when it was never allocated. */
+    EvtchnPort port(int port);
+
+    /** One past the highest port number allocated so far (Xen's {@code valid_evtchns}). */
+    int validPorts();
+}

@@ -1,0 +1,33 @@
+package io.xenabi.evtchn;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The generic part of one event channel that a variant may see: Xen's {@code struct evtchn}
+ * as far as the port ops use it. domain-core owns the object and its state; the FIFO fields
+ * ({@link #priority()}, the last queue) live here as they do in Xen, so a port costs the same
+ * whichever ABI the domain uses.
+ */
+@ProviderType
+public interface EvtchnPort {
+    /** The port number. */
+    int port();
+
+    /** The vCPU notified when this port becomes pending. */
+    int notifyVcpu();
+
+    /** The FIFO priority of the port (0 highest, 15 lowest); 7 until set. */
+    int priority();
+
+    /** Sets the priority used the next time the port is queued. */
+    void setPriority(int priority);
+
+    /** The vCPU whose queue the port was last linked on (FIFO's {@code last_vcpu_id}). */
+    int lastVcpu();
+
+    /** The priority of the queue the port was last linked on (FIFO's {@code last_priority}). */
+    int lastPriority();
+
+    /** Records the queue the port was linked on. */
+    void setLastQueue(int vcpu, int priority);
+}
