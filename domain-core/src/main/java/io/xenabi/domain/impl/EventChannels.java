@@ -1,0 +1,521 @@
+package io.xenabi.domain.impl;
+
+import static io.xenabi.abi.XenErrno.EBUSY;
+import static io.xenabi.abi.XenErrno.EEXIST;
+import static io.xenabi.abi.XenErrno.EINVAL;
+import static io.xenabi.abi.XenErrno.ENOENT;
+import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
+import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.abi.XenErrno.EPERM;
+import static io.xenabi.abi.XenErrno.ESRCH;
+import static io.xenabi.evtchn.EvtchnOp.*;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.evtchn.EvtchnPortOps;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+
+/**
+ * The generic half of {@code __HYPERVISOR_event_channel_op}: port allocation, binding,
+ * closing, sending, status, and the routing of ABI-specific sub-ops to the variants. Follows
+ * xen/common/event_channel.c case by case; the variant (evtchn-2l, evtchn-fifo) owns what
+ * lives in guest memory.
+ */
+final class EventChannels {
+    /** How Xen classifies a VIRQ (xen/common/event_channel.c, get_virq_type). */
+    enum VirqType { VCPU, DOMAIN, GLOBAL }
+
+    private final HypervisorImpl hv;
+
+    EventChannels(HypervisorImpl hv) {
+        this.hv = hv;
+    }
+
+    static VirqType virqType(int virq) {
+        return switch (virq) {
+            case VIRQ_TIMER, VIRQ_DEBUG, VIRQ_XENOPROF, VIRQ_XENPMU -> VirqType.VCPU;
+            case VIRQ_ARGO -> VirqType.DOMAIN;
+            // VIRQ_ARCH_0..7: x86's arch_get_virq_type() says global.
+            default -> VirqType.GLOBAL;
+        };
+    }
+
+    /** do_event_channel_op: the struct at {@code gpa} is copied in and, on success, back out. */
+    long op(Domain cur, int vcpu, int cmd, long gpa) {
+        return switch (cmd) {
+            case EVTCHNOP_alloc_unbound -> allocUnbound(cur, gpa);
+            case EVTCHNOP_bind_interdomain -> bindInterdomain(cur, gpa);
+            case EVTCHNOP_bind_virq -> bindVirq(cur, gpa);
+            case EVTCHNOP_bind_ipi -> bindIpi(cur, gpa);
+            case EVTCHNOP_bind_pirq -> bindPirq(cur, gpa);
+            case EVTCHNOP_close -> close(cur, GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT), true);
+            case EVTCHNOP_send -> send(cur, GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT));
+            case EVTCHNOP_status -> status(cur, gpa);
+            case EVTCHNOP_bind_vcpu -> {
+                GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 8);
+                yield bindVcpu(cur, s.u32(BIND_VCPU_PORT), s.u32(BIND_VCPU_VCPU));
+            }
+            case EVTCHNOP_unmask -> unmask(cur, GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT));
+            case EVTCHNOP_reset, EVTCHNOP_reset_cont -> reset(cur, gpa, cmd == EVTCHNOP_reset_cont);
+            case EVTCHNOP_set_priority -> {
+                GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 8);
+                yield setPriority(cur, s.u32(SET_PRIORITY_PORT), s.u32(SET_PRIORITY_PRIORITY));
+            }
+            default -> hv.variantSetupOp(cur, vcpu, cmd, gpa);
+        };
+    }
+
+    /** XSM_TARGET in the dummy policy: the domain itself or a privileged one. */
+    private static boolean xsmTarget(Domain cur, Domain target) {
+        return cur == target || cur.privileged;
+    }
+
+    private long allocUnbound(Domain cur, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 8);
+        int dom = s.u16(ALLOC_UNBOUND_DOM);
+        int remoteDom = s.u16(ALLOC_UNBOUND_REMOTE_DOM);
+        Domain d = hv.domainByAnyId(cur, dom);
+        if (d == null) {
+            return -ESRCH;
+        }
+        return bindNew(d, s, ALLOC_UNBOUND_PORT, () -> 0, () -> xsmTarget(cur, d) ? 0 : -EPERM, chn -> {
+            chn.state = Port.ECS_UNBOUND;
+            chn.unboundRemoteDomid = remoteDom == DomId.DOMID_SELF ? cur.domid : remoteDom;
+        });
+    }
+
+    /**
+     * The common shape of alloc_unbound, bind_virq and bind_ipi: under the event lock, run
+     * {@code before}, take a free port, run {@code after}, bind it, write its number to the
+     * struct and copy the struct back. A failed check leaves the port free.
+     */
+    private long bindNew(Domain d, GuestStruct s, int outOffset, IntSupplier before, IntSupplier after,
+            Consumer<Port> bind) {
+        d.eventLock.lock();
+        int port = -1;
+        try {
+            int rc = before.getAsInt();
+            if (rc != 0) {
+                return rc;
+            }
+            port = d.getFreePort();
+            if (port < 0) {
+                return port;
+            }
+            rc = after.getAsInt();
+            if (rc != 0) {
+                return rc;
+            }
+            Port chn = d.port(port);
+            synchronized (chn) {
+                bind.accept(chn);
+                portInit(d, chn);
+            }
+            s.put32(outOffset, port).copyBack();
+            return 0;
+        } finally {
+            d.checkFreePort(port);
+            d.eventLock.unlock();
+        }
+    }
+
+    private long bindInterdomain(Domain ld, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(ld.memory, gpa, 12);
+        int rdom = s.u16(BIND_INTERDOMAIN_REMOTE_DOM);
+        int rport = s.u32(BIND_INTERDOMAIN_REMOTE_PORT);
+        Domain rd = hv.domainByAnyId(ld, rdom);
+        if (rd == null) {
+            return -ESRCH;
+        }
+        lockTwo(ld, rd);
+        int lport = -1;
+        try {
+            lport = ld.getFreePort();
+            if (lport < 0) {
+                return lport;
+            }
+            Port lchn = ld.port(lport);
+            Port rchn = rd.portIsValid(Integer.toUnsignedLong(rport)) ? rd.port(rport) : null;
+            if (rchn == null || rchn.state != Port.ECS_UNBOUND || rchn.unboundRemoteDomid != ld.domid) {
+                return -EINVAL;
+            }
+            Port first = ld.domid < rd.domid || (ld == rd && lport < rport) ? lchn : rchn;
+            Port second = first == lchn ? rchn : lchn;
+            synchronized (first) {
+                synchronized (second) {
+                    lchn.remoteDomain = rd;
+                    lchn.remotePort = rport;
+                    lchn.state = Port.ECS_INTERDOMAIN;
+                    portInit(ld, lchn);
+                    rchn.remoteDomain = ld;
+                    rchn.remotePort = lport;
+                    rchn.state = Port.ECS_INTERDOMAIN;
+                    // "We may have lost notifications on the remote unbound port": Xen always
+                    // sets the new local port pending (xen/common/event_channel.c).
+                    setPending(ld, lchn);
+                }
+            }
+            s.put32(BIND_INTERDOMAIN_LOCAL_PORT, lport).copyBack();
+            return 0;
+        } finally {
+            ld.checkFreePort(lport);
+            unlockTwo(ld, rd);
+        }
+    }
+
+    private long bindVirq(Domain d, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, 12);
+        int virq = s.u32(BIND_VIRQ_VIRQ);
+        int vcpu = s.u32(BIND_VIRQ_VCPU);
+        if (virq < 0 || virq >= NR_VIRQS) {
+            return -EINVAL;
+        }
+        VirqType type = virqType(virq);
+        if (type != VirqType.VCPU && vcpu != 0) {
+            return -EINVAL;
+        }
+        if (vcpu < 0 || vcpu >= d.vcpus.length) {
+            return -ENOENT;
+        }
+        Vcpu v = d.vcpus[vcpu];
+        return bindNew(d, s, BIND_VIRQ_PORT, () -> {
+            // Global VIRQs belong to the hardware domain (no other handler can be set yet).
+            if (type == VirqType.GLOBAL && !d.privileged) {
+                return -EBUSY;
+            }
+            return v.virqToEvtchn.get(virq) != 0 ? -EEXIST : 0;
+        }, () -> 0, chn -> {
+            chn.state = Port.ECS_VIRQ;
+            chn.notifyVcpu = vcpu;
+            chn.virq = virq;
+            v.virqToEvtchn.set(virq, chn.port());
+        });
+    }
+
+    private long bindIpi(Domain d, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, 8);
+        int vcpu = s.u32(BIND_IPI_VCPU);
+        if (vcpu < 0 || vcpu >= d.vcpus.length) {
+            return -ENOENT;
+        }
+        return bindNew(d, s, BIND_IPI_PORT, () -> 0, () -> 0, chn -> {
+            chn.state = Port.ECS_IPI;
+            chn.notifyVcpu = vcpu;
+        });
+    }
+
+    /**
+     * xenabi emulates no physical interrupts, so no domain is ever granted access to a PIRQ:
+     * Xen's answers are -EINVAL beyond {@code nr_pirqs} and -EPERM for a PV domain without
+     * access (xen/common/event_channel.c, evtchn_bind_pirq).
+     */
+    private long bindPirq(Domain d, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, 12);
+        long pirq = s.u32AsLong(BIND_PIRQ_PIRQ);
+        if (pirq >= d.nrPirqs) {
+            return -EINVAL;
+        }
+        return -EPERM;
+    }
+
+    /** Xen's {@code evtchn_close}; {@code guest} is false when the toolstack tears down. */
+    long close(Domain d1, int port1, boolean guest) {
+        Port chn1 = d1.portIsValid(Integer.toUnsignedLong(port1)) ? d1.port(port1) : null;
+        if (chn1 == null) {
+            return -EINVAL;
+        }
+        while (true) {
+            d1.eventLock.lock();
+            Domain d2 = chn1.state == Port.ECS_INTERDOMAIN ? chn1.remoteDomain : null;
+            if (d2 == null || d2 == d1) {
+                try {
+                    return closeLocked(d1, chn1, d2);
+                } finally {
+                    d1.eventLock.unlock();
+                }
+            }
+            // Both event locks, lower domid first, then check nothing moved meanwhile.
+            d1.eventLock.unlock();
+            lockTwo(d1, d2);
+            try {
+                if (chn1.state == Port.ECS_INTERDOMAIN && chn1.remoteDomain != d2) {
+                    continue; // re-bound elsewhere while unlocked: start again
+                }
+                return closeLocked(d1, chn1, chn1.state == Port.ECS_INTERDOMAIN ? d2 : null);
+            } finally {
+                unlockTwo(d1, d2);
+            }
+        }
+    }
+
+    private long closeLocked(Domain d1, Port chn1, Domain d2) {
+        switch (chn1.state) {
+            case Port.ECS_FREE, Port.ECS_RESERVED:
+                return -EINVAL;
+            case Port.ECS_UNBOUND, Port.ECS_IPI, Port.ECS_PIRQ:
+                break;
+            case Port.ECS_VIRQ: {
+                Vcpu v = d1.vcpus[virqType(chn1.virq) != VirqType.VCPU ? 0 : chn1.notifyVcpu];
+                v.virqToEvtchn.compareAndSet(chn1.virq, chn1.port(), 0);
+                break;
+            }
+            case Port.ECS_INTERDOMAIN: {
+                Port chn2 = d2.port(chn1.remotePort);
+                Port first = d1.domid < d2.domid || (d1 == d2 && chn1.port() < chn2.port()) ? chn1 : chn2;
+                Port second = first == chn1 ? chn2 : chn1;
+                synchronized (first) {
+                    synchronized (second) {
+                        free(d1, chn1);
+                        chn2.state = Port.ECS_UNBOUND;
+                        chn2.unboundRemoteDomid = d1.domid;
+                        chn2.remoteDomain = null;
+                    }
+                }
+                return 0;
+            }
+            default:
+                throw new IllegalStateException("port state " + chn1.state);
+        }
+        synchronized (chn1) {
+            free(d1, chn1);
+        }
+        return 0;
+    }
+
+    /** Xen's {@code evtchn_free}: clear pending so a re-bind starts clean. */
+    private static void free(Domain d, Port chn) {
+        d.opsLock.readLock().lock();
+        try {
+            d.ops.clearPending(chn);
+        } finally {
+            d.opsLock.readLock().unlock();
+        }
+        d.activePorts.decrementAndGet();
+        chn.state = Port.ECS_FREE;
+        chn.notifyVcpu = 0;
+        chn.remoteDomain = null;
+    }
+
+    /** Xen's {@code evtchn_send}. */
+    long send(Domain ld, int lport) {
+        Port lchn = ld.portIsValid(Integer.toUnsignedLong(lport)) ? ld.port(lport) : null;
+        if (lchn == null) {
+            return -EINVAL;
+        }
+        synchronized (lchn) {
+            switch (lchn.state) {
+                case Port.ECS_INTERDOMAIN -> {
+                    Domain rd = lchn.remoteDomain;
+                    setPending(rd, rd.port(lchn.remotePort));
+                    return 0;
+                }
+                case Port.ECS_IPI -> {
+                    setPending(ld, lchn);
+                    return 0;
+                }
+                case Port.ECS_UNBOUND -> {
+                    return 0; // silently dropped, as Xen does
+                }
+                default -> {
+                    return -EINVAL;
+                }
+            }
+        }
+    }
+
+    /** evtchn_port_set_pending plus Xen's evtchn_check_pollers. */
+    void setPending(Domain d, Port chn) {
+        d.opsLock.readLock().lock();
+        try {
+            d.ops.setPending(chn);
+        } finally {
+            d.opsLock.readLock().unlock();
+        }
+        hv.checkPollers(d, chn.port());
+    }
+
+    private long status(Domain cur, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_EVTCHN_STATUS);
+        int dom = s.u16(STATUS_DOM);
+        int port = s.u32(STATUS_PORT);
+        Domain d = hv.domainByAnyId(cur, dom);
+        if (d == null) {
+            return -ESRCH;
+        }
+        Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
+        if (chn == null) {
+            return -EINVAL;
+        }
+        if (!xsmTarget(cur, d)) {
+            return -EPERM;
+        }
+        d.eventLock.lock();
+        try {
+            s.put32(STATUS_STATUS, chn.publicStatus());
+            switch (chn.state) {
+                case Port.ECS_UNBOUND -> s.put16(STATUS_U, chn.unboundRemoteDomid);
+                case Port.ECS_INTERDOMAIN -> s.put16(STATUS_U, chn.remoteDomain.domid)
+                        .put32(STATUS_U_INTERDOMAIN_PORT, chn.remotePort);
+                case Port.ECS_PIRQ -> s.put32(STATUS_U, chn.pirq);
+                case Port.ECS_VIRQ -> s.put32(STATUS_U, chn.virq);
+                default -> { }
+            }
+            s.put32(STATUS_VCPU, chn.notifyVcpu);
+        } finally {
+            d.eventLock.unlock();
+        }
+        s.copyBack();
+        return 0;
+    }
+
+    private long bindVcpu(Domain d, int port, int vcpu) {
+        if (vcpu < 0 || vcpu >= d.vcpus.length) {
+            return -ENOENT;
+        }
+        Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
+        if (chn == null) {
+            return -EINVAL;
+        }
+        d.eventLock.lock();
+        try {
+            switch (chn.state) {
+                case Port.ECS_VIRQ:
+                    if (virqType(chn.virq) == VirqType.VCPU) {
+                        return -EINVAL;
+                    }
+                    chn.notifyVcpu = vcpu;
+                    return 0;
+                case Port.ECS_UNBOUND, Port.ECS_INTERDOMAIN:
+                    chn.notifyVcpu = vcpu;
+                    return 0;
+                default:
+                    return -EINVAL;
+            }
+        } finally {
+            d.eventLock.unlock();
+        }
+    }
+
+    private long unmask(Domain d, int port) {
+        Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
+        if (chn == null) {
+            return -EINVAL;
+        }
+        synchronized (chn) {
+            d.opsLock.readLock().lock();
+            try {
+                d.ops.unmask(chn);
+            } finally {
+                d.opsLock.readLock().unlock();
+            }
+        }
+        return 0;
+    }
+
+    private long reset(Domain cur, long gpa, boolean resuming) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 2);
+        Domain d = hv.domainByAnyId(cur, s.u16(RESET_DOM));
+        if (d == null) {
+            return -ESRCH;
+        }
+        if (!xsmTarget(cur, d)) {
+            return -EPERM;
+        }
+        return reset(cur, d, resuming);
+    }
+
+    /**
+     * Xen's {@code evtchn_reset}: closes every port and returns the domain to the base ABI.
+     * Only the domain itself, or a controller while the domain is paused, may reset it; xenabi
+     * never preempts, so {@code EVTCHNOP_reset_cont} finds no reset to continue (-EBUSY).
+     */
+    long reset(Domain cur, Domain d, boolean resuming) {
+        if (d != cur && d.state != io.xenabi.domain.DomainState.PAUSED) {
+            return -EINVAL;
+        }
+        d.eventLock.lock();
+        int i;
+        try {
+            i = resuming ? d.nextEvtchn : (d.nextEvtchn == 0 ? 1 : 0);
+            if (i > d.nextEvtchn) {
+                d.nextEvtchn = i;
+            }
+        } finally {
+            d.eventLock.unlock();
+        }
+        if (i == 0) {
+            return -EBUSY;
+        }
+        for (; d.portIsValid(i) && d.activePorts.get() > 0; i++) {
+            close(d, i, true);
+        }
+        d.eventLock.lock();
+        try {
+            d.nextEvtchn = 0;
+            if (d.activePorts.get() > 0) {
+                return -io.xenabi.abi.XenErrno.EAGAIN;
+            }
+            hv.returnToBaseAbi(d);
+            return 0;
+        } finally {
+            d.eventLock.unlock();
+        }
+    }
+
+    private long setPriority(Domain d, int port, int priority) {
+        Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
+        if (chn == null) {
+            return -EINVAL;
+        }
+        synchronized (chn) {
+            d.opsLock.readLock().lock();
+            try {
+                return d.ops.setPriority(chn, priority);
+            } finally {
+                d.opsLock.readLock().unlock();
+            }
+        }
+    }
+
+    /** Xen's {@code evtchn_port_init}: the ABI's hook when a port is bound. */
+    private static void portInit(Domain d, Port chn) {
+        d.opsLock.readLock().lock();
+        try {
+            d.ops.init(chn);
+        } finally {
+            d.opsLock.readLock().unlock();
+        }
+    }
+
+    static void lockTwo(Domain a, Domain b) {
+        if (a == b) {
+            a.eventLock.lock();
+        } else if (a.domid < b.domid) {
+            a.eventLock.lock();
+            b.eventLock.lock();
+        } else {
+            b.eventLock.lock();
+            a.eventLock.lock();
+        }
+    }
+
+    static void unlockTwo(Domain a, Domain b) {
+        a.eventLock.unlock();
+        if (a != b) {
+            b.eventLock.unlock();
+        }
+    }
+
+    /** Whether {@code cmd} is one of the sub-ops only an ABI variant defines. */
+    static boolean isVariantOp(int cmd) {
+        return cmd == EVTCHNOP_init_control || cmd == EVTCHNOP_expand_array;
+    }
+
+    static long unsupported(int cmd) {
+        return isVariantOp(cmd) ? -EOPNOTSUPP : -ENOSYS;
+    }
+
+    static EvtchnPortOps opsOf(Domain d) {
+        return d.ops;
+    }
+}

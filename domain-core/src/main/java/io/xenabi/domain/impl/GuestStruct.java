@@ -1,0 +1,76 @@
+package io.xenabi.domain.impl;
+
+import io.xenabi.abi.GuestMemory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A hypercall argument struct copied out of guest memory and back, as Xen's
+ * {@code copy_from_guest}/{@code __copy_to_guest} do: the whole struct at once, at any
+ * alignment, little-endian (x86_64). A bad address raises {@link io.xenabi.abi.GuestFault}
+ * before anything has changed.
+ */
+final class GuestStruct {
+    private final GuestMemory memory;
+    private final long gpa;
+    private final ByteBuffer buf;
+
+    private GuestStruct(GuestMemory memory, long gpa, int size) {
+        this.memory = memory;
+        this.gpa = gpa;
+        byte[] bytes = new byte[size];
+        memory.read(gpa, bytes, 0, size);
+        this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** copy_from_guest of {@code size} bytes at {@code gpa}. */
+    static GuestStruct copyFrom(GuestMemory memory, long gpa, int size) {
+        return new GuestStruct(memory, gpa, size);
+    }
+
+    int u8(int off) {
+        return buf.get(off) & 0xFF;
+    }
+
+    int u16(int off) {
+        return buf.getShort(off) & 0xFFFF;
+    }
+
+    /** A guest u32 as Java int (callers treat it as unsigned where Xen does). */
+    int u32(int off) {
+        return buf.getInt(off);
+    }
+
+    long u32AsLong(int off) {
+        return buf.getInt(off) & 0xFFFF_FFFFL;
+    }
+
+    long u64(int off) {
+        return buf.getLong(off);
+    }
+
+    GuestStruct put8(int off, int v) {
+        buf.put(off, (byte) v);
+        return this;
+    }
+
+    GuestStruct put16(int off, int v) {
+        buf.putShort(off, (short) v);
+        return this;
+    }
+
+    GuestStruct put32(int off, int v) {
+        buf.putInt(off, v);
+        return this;
+    }
+
+    GuestStruct put64(int off, long v) {
+        buf.putLong(off, v);
+        return this;
+    }
+
+    /** __copy_to_guest of the whole struct. */
+    void copyBack() {
+        memory.write(gpa, buf.array(), 0, buf.capacity());
+    }
+}

@@ -1,0 +1,662 @@
+package io.xenabi.domain.impl;
+
+import static io.xenabi.abi.XenErrno.EFAULT;
+import static io.xenabi.abi.XenErrno.EINVAL;
+import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
+import static io.xenabi.abi.XenErrno.EPERM;
+import static io.xenabi.abi.XenErrno.ESRCH;
+
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.DomId;
+import io.xenabi.abi.GuestFault;
+import io.xenabi.abi.GuestMemory;
+import io.xenabi.abi.GuestPage;
+import io.xenabi.abi.Hypercall;
+import io.xenabi.abi.MemoryOp;
+import io.xenabi.abi.SchedOp;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainException;
+import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.DomainState;
+import io.xenabi.domain.Hypervisor;
+import io.xenabi.domain.PortInfo;
+import io.xenabi.evtchn.EvtchnPortOps;
+import io.xenabi.evtchn.EvtchnVariant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * The emulated hypervisor: domains, the hypercall door, and the choice of ABI variant per
+ * domain from the variant services present and the domain's permit bitmap.
+ */
+@Component(service = Hypervisor.class, immediate = true)
+public final class HypervisorImpl implements Hypervisor {
+    private static final System.Logger LOG = System.getLogger(HypervisorImpl.class.getName());
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** The Xen version xenabi presents to XENVER_version: 4.19. */
+    static final int XEN_VERSION = (4 << 16) | 19;
+    static final int XENVER_version = 0;
+    /** x86 nr_static_irqs (nr_irqs_gsi, 24 on a typical IO-APIC) + DEFAULT_EXTRA_DOMU_IRQS (32). */
+    static final int NR_PIRQS_DOMU = 24 + 32;
+    static final int NR_PIRQS_HWDOM = 256;
+    static final long DOM0_MEMORY_MIB = 64;
+
+    /** One variant service present in the framework. */
+    record EvtchnImpl(AbiVariant variant, EvtchnVariant service) {
+    }
+
+    private final Map<Integer, Domain> domains = new ConcurrentSkipListMap<>();
+    private final Map<String, EvtchnImpl> evtchnVariants = new ConcurrentHashMap<>();
+    private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final EventChannels evtchn = new EventChannels(this);
+    private final long bootNanos = System.nanoTime();
+    private final Object createLock = new Object();
+    private volatile long hostMaxPermit = AbiCapability.ALL;
+    private int nextDomid = 1;
+
+    public HypervisorImpl() {
+        Domain dom0 = new Domain(DOMID_0, new DomainConfig("Domain-0", 1, DOM0_MEMORY_MIB,
+                DomainConfig.DEFAULT_MAX_EVENT_CHANNELS, 0), NR_PIRQS_HWDOM);
+        domains.put(DOMID_0, dom0);
+    }
+
+    // ---------------------------------------------------------------- variants
+
+    @Reference(service = EvtchnVariant.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    public void addEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
+        AbiVariant v;
+        try {
+            v = AbiVariant.fromProperties(properties);
+        } catch (IllegalArgumentException e) {
+            refuse("event-channel variant service refused: " + e.getMessage());
+            return;
+        }
+        if (!AbiVariant.FAMILY_EVTCHN.equals(v.family())) {
+            refuse("variant " + v.qualifiedName() + " registered as an event-channel variant");
+            return;
+        }
+        synchronized (evtchnVariants) {
+            for (EvtchnImpl other : evtchnVariants.values()) {
+                if (!v.isBase() && other.variant.capability() == v.capability()
+                        && !other.variant.name().equals(v.name())) {
+                    refuse("variant " + v.qualifiedName() + " refused: capability bit " + v.capability()
+                            + " is owned by " + other.variant.qualifiedName());
+                    return;
+                }
+                if (v.isBase() && other.variant.isBase() && !other.variant.name().equals(v.name())) {
+                    refuse("variant " + v.qualifiedName() + " refused: " + other.variant.qualifiedName()
+                            + " is already the base event-channel ABI");
+                    return;
+                }
+            }
+            if (evtchnVariants.putIfAbsent(v.name(), new EvtchnImpl(v, service)) != null) {
+                refuse("second implementation of " + v.qualifiedName() + " ignored");
+                return;
+            }
+        }
+        if (v.isBase()) {
+            for (Domain d : domains.values()) {
+                d.eventLock.lock();
+                d.opsLock.writeLock().lock();
+                try {
+                    if (d.ops == null) {
+                        attachBase(d);
+                    }
+                } finally {
+                    d.opsLock.writeLock().unlock();
+                    d.eventLock.unlock();
+                }
+            }
+        }
+    }
+
+    public void removeEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
+        evtchnVariants.values().removeIf(i -> i.service == service);
+    }
+
+    private void refuse(String why) {
+        refused.add(why);
+        LOG.log(System.Logger.Level.WARNING, why);
+    }
+
+    /** Problems met while tracking variant services, newest last. */
+    public List<String> refusals() {
+        return List.copyOf(refused);
+    }
+
+    private EvtchnImpl baseEvtchn() {
+        for (EvtchnImpl i : evtchnVariants.values()) {
+            if (i.variant.isBase()) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    /** Gives a domain (event lock and opsLock write held) a fresh instance of the base ABI. */
+    private void attachBase(Domain d) {
+        EvtchnImpl base = baseEvtchn();
+        d.ops = base.service.create(d);
+        d.evtchnVariant = base.variant;
+        if (d.port(0) == null) {
+            d.allocatePort(0);
+            d.port(0).state = Port.ECS_RESERVED;
+            d.activePorts.set(0);
+        }
+    }
+
+    /** After EVTCHNOP_reset: back to the base ABI when the domain had switched away. */
+    void returnToBaseAbi(Domain d) {
+        if (d.evtchnVariant != null && d.evtchnVariant.isBase()) {
+            return;
+        }
+        d.opsLock.writeLock().lock();
+        try {
+            EvtchnPortOps old = d.ops;
+            attachBase(d);
+            old.destroy();
+        } finally {
+            d.opsLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * An ABI-specific sub-op (EVTCHNOP_init_control, expand_array, ...): routed to the variant
+     * that claims it when the domain may use it (available ∩ permitted ∩ host maximum),
+     * -EOPNOTSUPP when it may not, as the xen-devel design for refused FIFO asks.
+     */
+    long variantSetupOp(Domain d, int vcpu, int cmd, long gpa) {
+        d.eventLock.lock();
+        d.opsLock.writeLock().lock();
+        try {
+            AbiVariant current = d.evtchnVariant;
+            EvtchnImpl inUse = current == null ? null : evtchnVariants.get(current.name());
+            if (inUse != null && inUse.service.setupOps().contains(cmd)) {
+                return d.ops.setupOp(vcpu, cmd, gpa);
+            }
+            long permit = d.config.abiPermit() & hostMaxPermit;
+            for (EvtchnImpl cand : evtchnVariants.values()) {
+                if (!cand.service.setupOps().contains(cmd)) {
+                    continue;
+                }
+                if (!cand.variant.isBase() && !AbiCapability.permits(permit, cand.variant.capability())) {
+                    continue;
+                }
+                EvtchnPortOps fresh = cand.service.create(d);
+                long rc;
+                try {
+                    rc = fresh.setupOp(vcpu, cmd, gpa);
+                } catch (RuntimeException e) {
+                    fresh.destroy();
+                    throw e;
+                }
+                if (rc < 0) {
+                    fresh.destroy();
+                    return rc;
+                }
+                switchAbi(d, fresh, cand.variant);
+                return rc;
+            }
+            return EventChannels.unsupported(cmd);
+        } finally {
+            d.opsLock.writeLock().unlock();
+            d.eventLock.unlock();
+        }
+    }
+
+    /** Moves every open port to the new ABI, carrying pending events over (Xen's setup_ports). */
+    private static void switchAbi(Domain d, EvtchnPortOps fresh, AbiVariant variant) {
+        EvtchnPortOps old = d.ops;
+        for (int p = 1; p < d.validPorts(); p++) {
+            Port chn = d.port(p);
+            if (chn.isOpen()) {
+                fresh.adopt(chn, old.isPending(chn));
+            }
+        }
+        d.ops = fresh;
+        d.evtchnVariant = variant;
+        old.destroy();
+    }
+
+    // ---------------------------------------------------------------- toolstack
+
+    @Override
+    public int create(DomainConfig config) {
+        if (config == null) {
+            throw new DomainException("no domain configuration given");
+        }
+        if (config.name() == null || !NAME.matcher(config.name()).matches()) {
+            throw new DomainException("invalid domain name '" + config.name()
+                    + "': use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        }
+        if (config.vcpus() < 1 || config.vcpus() > DomainConfig.MAX_VCPUS) {
+            throw new DomainException("vcpus=" + config.vcpus() + " is outside 1.." + DomainConfig.MAX_VCPUS);
+        }
+        if (config.memoryMiB() < 1 || config.memoryMiB() > (1L << 20)) {
+            throw new DomainException("memory=" + config.memoryMiB() + " MiB is outside 1..1048576");
+        }
+        if (config.maxEventChannels() < 1 || config.maxEventChannels() >= Domain.MAX_PORTS) {
+            throw new DomainException("max_event_channels=" + config.maxEventChannels() + " is outside 1.."
+                    + (Domain.MAX_PORTS - 1));
+        }
+        if ((config.abiPermit() & ~AbiCapability.ALL) != 0) {
+            throw new DomainException("abi permit bitmap 0x" + Long.toHexString(config.abiPermit())
+                    + " sets bits beyond " + AbiCapability.MAX_BIT);
+        }
+        synchronized (createLock) {
+            for (Domain d : domains.values()) {
+                if (d.name().equals(config.name())) {
+                    throw new DomainException("a domain named '" + config.name() + "' already exists (domid "
+                            + d.domid + ")");
+                }
+            }
+            if (baseEvtchn() == null) {
+                throw new DomainException("no base event-channel ABI (evtchn-2l) is installed");
+            }
+            int domid = nextFreeDomid();
+            Domain d = new Domain(domid, config, NR_PIRQS_DOMU);
+            d.eventLock.lock();
+            d.opsLock.writeLock().lock();
+            try {
+                attachBase(d);
+            } finally {
+                d.opsLock.writeLock().unlock();
+                d.eventLock.unlock();
+            }
+            domains.put(domid, d);
+            return domid;
+        }
+    }
+
+    private int nextFreeDomid() {
+        for (int tries = 0; tries < DomId.DOMID_FIRST_RESERVED; tries++) {
+            int id = nextDomid;
+            nextDomid = nextDomid + 1 >= DomId.DOMID_FIRST_RESERVED ? 1 : nextDomid + 1;
+            if (!domains.containsKey(id)) {
+                return id;
+            }
+        }
+        throw new DomainException("no free domain id left");
+    }
+
+    @Override
+    public void destroy(int domid) {
+        if (domid == DOMID_0) {
+            throw new DomainException("Domain-0 cannot be destroyed");
+        }
+        Domain d = domain(domid);
+        synchronized (createLock) {
+            if (d.dying) {
+                throw new DomainException("domain " + domid + " is already being destroyed");
+            }
+            d.dying = true;
+            d.state = DomainState.DYING;
+        }
+        for (int p = d.validPorts() - 1; p > 0; p--) {
+            evtchn.close(d, p, false);
+        }
+        d.eventLock.lock();
+        d.opsLock.writeLock().lock();
+        try {
+            if (d.ops != null) {
+                d.ops.destroy();
+            }
+        } finally {
+            d.opsLock.writeLock().unlock();
+            d.eventLock.unlock();
+        }
+        domains.remove(domid);
+        for (Vcpu v : d.vcpus) {
+            v.kick();
+        }
+    }
+
+    @Override
+    public List<DomainInfo> list() {
+        List<DomainInfo> out = new ArrayList<>();
+        for (Domain d : domains.values()) {
+            out.add(infoOf(d));
+        }
+        out.sort(Comparator.comparingInt(DomainInfo::domid));
+        return out;
+    }
+
+    @Override
+    public Optional<DomainInfo> info(int domid) {
+        Domain d = domains.get(domid);
+        return d == null ? Optional.empty() : Optional.of(infoOf(d));
+    }
+
+    private static DomainInfo infoOf(Domain d) {
+        AbiVariant v = d.evtchnVariant;
+        return new DomainInfo(d.domid, d.config, d.state, v == null ? "-" : v.name(), d.activePorts.get(),
+                d.shutdownReason);
+    }
+
+    @Override
+    public int resolve(String domidOrName) {
+        if (domidOrName == null || domidOrName.isBlank()) {
+            throw new DomainException("no domain given");
+        }
+        String s = domidOrName.trim();
+        if (s.chars().allMatch(Character::isDigit)) {
+            int id;
+            try {
+                id = Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new DomainException("no domain with id " + s);
+            }
+            if (!domains.containsKey(id)) {
+                throw new DomainException("no domain with id " + id);
+            }
+            return id;
+        }
+        for (Domain d : domains.values()) {
+            if (d.name().equals(s)) {
+                return d.domid;
+            }
+        }
+        throw new DomainException("no domain named '" + s + "'");
+    }
+
+    @Override
+    public GuestMemory memory(int domid) {
+        return domain(domid).memory;
+    }
+
+    @Override
+    public List<PortInfo> ports(int domid) {
+        Domain d = domain(domid);
+        List<PortInfo> out = new ArrayList<>();
+        for (int p = 1; p < d.validPorts(); p++) {
+            Port chn = d.port(p);
+            synchronized (chn) {
+                if (!chn.isOpen()) {
+                    continue;
+                }
+                boolean pending;
+                boolean masked;
+                String abi;
+                d.opsLock.readLock().lock();
+                try {
+                    EvtchnPortOps ops = d.ops;
+                    pending = ops.isPending(chn);
+                    masked = ops.isMasked(chn);
+                    abi = ops.printState(chn);
+                } finally {
+                    d.opsLock.readLock().unlock();
+                }
+                int remoteDom = switch (chn.state) {
+                    case Port.ECS_UNBOUND -> chn.unboundRemoteDomid;
+                    case Port.ECS_INTERDOMAIN -> chn.remoteDomain.domid;
+                    default -> -1;
+                };
+                out.add(new PortInfo(p, chn.publicStatus(), chn.notifyVcpu, remoteDom,
+                        chn.state == Port.ECS_INTERDOMAIN ? chn.remotePort : -1,
+                        chn.state == Port.ECS_VIRQ ? chn.virq : -1, chn.state == Port.ECS_PIRQ ? chn.pirq : -1,
+                        chn.priority(), pending, masked, abi));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int inject(int domid, int port) {
+        Domain d = domain(domid);
+        Port chn = d.port(port);
+        if (chn == null) {
+            return -EINVAL;
+        }
+        synchronized (chn) {
+            if (!chn.isOpen()) {
+                return -io.xenabi.abi.XenErrno.ENOENT;
+            }
+            evtchn.setPending(d, chn);
+        }
+        return 0;
+    }
+
+    @Override
+    public List<AbiVariant> variants() {
+        List<AbiVariant> out = new ArrayList<>();
+        for (EvtchnImpl i : evtchnVariants.values()) {
+            out.add(i.variant);
+        }
+        out.sort(Comparator.comparing(AbiVariant::qualifiedName));
+        return out;
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (Domain d : List.copyOf(domains.values())) {
+            if (d.domid != DOMID_0) {
+                try {
+                    destroy(d.domid);
+                } catch (DomainException e) {
+                    LOG.log(System.Logger.Level.DEBUG, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private Domain domain(int domid) {
+        Domain d = domains.get(domid);
+        if (d == null) {
+            throw new DomainException("no domain with id " + domid);
+        }
+        return d;
+    }
+
+    /** Xen's rcu_lock_domain_by_any_id: DOMID_SELF names the caller. */
+    Domain domainByAnyId(Domain cur, int dom) {
+        if (dom == DomId.DOMID_SELF) {
+            return cur;
+        }
+        Domain d = domains.get(dom);
+        return d == null || d.dying ? null : d;
+    }
+
+    // ---------------------------------------------------------------- the door
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long... args) {
+        Domain d = domains.get(domid);
+        if (d == null || d.dying) {
+            return -ESRCH;
+        }
+        if (vcpu < 0 || vcpu >= d.vcpus.length) {
+            return -EINVAL;
+        }
+        if (args == null) {
+            args = new long[0];
+        }
+        try {
+            return switch (op) {
+                case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT
+                        : d.ops == null ? -io.xenabi.abi.XenErrno.EAGAIN
+                        : evtchn.op(d, vcpu, (int) args[0], args[1]);
+                case Hypercall.__HYPERVISOR_sched_op -> args.length < 1 ? -EFAULT
+                        : schedOp(d, vcpu, (int) args[0], args.length > 1 ? args[1] : 0);
+                case Hypercall.__HYPERVISOR_memory_op -> args.length < 2 ? -EFAULT
+                        : memoryOp(d, (int) args[0], args[1]);
+                case Hypercall.__HYPERVISOR_xen_version -> args.length < 1 ? -EFAULT
+                        : (int) args[0] == XENVER_version ? XEN_VERSION : -ENOSYS;
+                default -> -ENOSYS;
+            };
+        } catch (GuestFault f) {
+            return -EFAULT;
+        } catch (RuntimeException e) {
+            // A bug of ours must not reach the guest as an exception; Xen would BUG().
+            LOG.log(System.Logger.Level.ERROR, "hypercall " + Hypercall.name(op) + " from d" + domid + "v" + vcpu
+                    + " failed inside xenabi", e);
+            return -EFAULT;
+        }
+    }
+
+    // ---------------------------------------------------------------- sched_op
+
+    /** Xen system time: nanoseconds since the hypervisor started. */
+    long systemTime() {
+        return System.nanoTime() - bootNanos;
+    }
+
+    private long schedOp(Domain d, int vcpu, int cmd, long gpa) {
+        Vcpu v = d.vcpus[vcpu];
+        switch (cmd) {
+            case SchedOp.SCHEDOP_yield:
+                Thread.yield();
+                return 0;
+            case SchedOp.SCHEDOP_block:
+                // vcpu_block_enable_events: enable delivery, sleep until an upcall is pending.
+                d.enableEventDelivery(vcpu);
+                v.waitUntil(() -> d.upcallPending(vcpu) || d.dying || d.state != DomainState.RUNNING,
+                        Long.MAX_VALUE);
+                return d.dying ? -ESRCH : 0;
+            case SchedOp.SCHEDOP_shutdown: {
+                int reason = GuestStruct.copyFrom(d.memory, gpa, 4).u32(SchedOp.SCHED_SHUTDOWN_REASON) & 0xFF;
+                d.shutdownReason = reason;
+                d.state = reason == SchedOp.SHUTDOWN_crash ? DomainState.CRASHED : DomainState.SHUTDOWN;
+                for (Vcpu w : d.vcpus) {
+                    w.kick();
+                }
+                return 0;
+            }
+            case SchedOp.SCHEDOP_poll:
+                return poll(d, v, gpa);
+            default:
+                return -ENOSYS;
+        }
+    }
+
+    /** Xen's do_poll (xen/common/sched/core.c). */
+    private long poll(Domain d, Vcpu v, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, SchedOp.SIZEOF_SCHED_POLL);
+        long portsGpa = s.u64(SchedOp.SCHED_POLL_PORTS);
+        long nrPorts = s.u32AsLong(SchedOp.SCHED_POLL_NR_PORTS);
+        long timeout = s.u64(SchedOp.SCHED_POLL_TIMEOUT);
+        if (nrPorts > 128) {
+            return -EINVAL;
+        }
+        d.memory.checkRange(portsGpa, nrPorts * 4);
+        long kicks = v.kickCount();
+        v.pollEvtchn = -1;
+        setPollBit(d, v.id);
+        try {
+            if (d.upcallPending(v.id) && !d.upcallMasked(v.id)) {
+                return 0;
+            }
+            int port = 0;
+            for (int i = 0; i < nrPorts; i++) {
+                port = d.memory.read32(portsGpa + 4L * i);
+                long rc = portPoll(d, port);
+                if (rc != 0) {
+                    return rc > 0 ? 0 : rc;
+                }
+            }
+            if (nrPorts == 1) {
+                v.pollEvtchn = port;
+            }
+            long deadline = Long.MAX_VALUE;
+            if (timeout != 0) {
+                long left = timeout - systemTime();
+                deadline = System.nanoTime() + Math.max(0, left);
+            }
+            v.waitUntil(() -> v.kickCount() != kicks || d.dying, deadline);
+            return 0;
+        } finally {
+            v.pollEvtchn = 0;
+            clearPollBit(d, v.id);
+        }
+    }
+
+    /** Xen's evtchn_port_poll: -EINVAL for an invalid port, 1 when pending, else 0. */
+    private static long portPoll(Domain d, int port) {
+        Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
+        if (chn == null) {
+            return -EINVAL;
+        }
+        synchronized (chn) {
+            if (!chn.isOpen()) {
+                return 0;
+            }
+            d.opsLock.readLock().lock();
+            try {
+                return d.ops.isPending(chn) ? 1 : 0;
+            } finally {
+                d.opsLock.readLock().unlock();
+            }
+        }
+    }
+
+    private static void setPollBit(Domain d, int vcpu) {
+        d.pollMask.getAndUpdate(m -> m | (1L << vcpu));
+    }
+
+    private static void clearPollBit(Domain d, int vcpu) {
+        d.pollMask.getAndUpdate(m -> m & ~(1L << vcpu));
+    }
+
+    /** Xen's evtchn_check_pollers: wake vCPUs polling this port (or any port). */
+    void checkPollers(Domain d, int port) {
+        long mask = d.pollMask.get();
+        while (mask != 0) {
+            int id = Long.numberOfTrailingZeros(mask);
+            mask &= mask - 1;
+            Vcpu v = d.vcpus[id];
+            int polled = v.pollEvtchn;
+            if (polled <= 0 || polled == port) {
+                long bit = 1L << id;
+                if ((d.pollMask.getAndUpdate(m -> m & ~bit) & bit) != 0) {
+                    v.pollEvtchn = 0;
+                    v.kick();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- memory_op
+
+    private long memoryOp(Domain d, int cmd, long gpa) {
+        if (cmd != MemoryOp.XENMEM_add_to_physmap) {
+            return -ENOSYS;
+        }
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, MemoryOp.SIZEOF_ADD_TO_PHYSMAP);
+        int dom = s.u16(MemoryOp.ADD_TO_PHYSMAP_DOMID);
+        int space = s.u32(MemoryOp.ADD_TO_PHYSMAP_SPACE);
+        long idx = s.u64(MemoryOp.ADD_TO_PHYSMAP_IDX);
+        long gpfn = s.u64(MemoryOp.ADD_TO_PHYSMAP_GPFN);
+        Domain target = domainByAnyId(d, dom);
+        if (target == null) {
+            return -ESRCH;
+        }
+        if (target != d && !d.privileged) {
+            return -EPERM;
+        }
+        if (space != MemoryOp.XENMAPSPACE_shared_info) {
+            // Grant-table frames arrive with the grant-table family; other spaces are not emulated.
+            return space == MemoryOp.XENMAPSPACE_grant_table ? -EOPNOTSUPP : -EINVAL;
+        }
+        if (idx != 0 || !target.memory.isValidGfn(gpfn)) {
+            return -EINVAL;
+        }
+        GuestPage shared = target.sharedInfo;
+        target.memory.map(gpfn, shared);
+        return 0;
+    }
+}

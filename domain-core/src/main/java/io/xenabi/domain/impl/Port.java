@@ -1,0 +1,99 @@
+package io.xenabi.domain.impl;
+
+import io.xenabi.evtchn.EvtchnFifo;
+import io.xenabi.evtchn.EvtchnOp;
+import io.xenabi.evtchn.EvtchnPort;
+
+/**
+ * One event channel: Xen's {@code struct evtchn}. Binding state is changed with the owning
+ * domain's event lock and this object's monitor held; the notify vCPU and the FIFO fields are
+ * read without locks by the variants, hence volatile.
+ */
+final class Port implements EvtchnPort {
+    /** Xen's internal ECS_* states (xen/include/xen/sched.h). */
+    static final int ECS_FREE = 0;
+    static final int ECS_RESERVED = 1;
+    static final int ECS_UNBOUND = 2;
+    static final int ECS_INTERDOMAIN = 3;
+    static final int ECS_PIRQ = 4;
+    static final int ECS_VIRQ = 5;
+    static final int ECS_IPI = 6;
+
+    private final int port;
+    volatile int state = ECS_FREE;
+    volatile int notifyVcpu;
+    /** ECS_UNBOUND: the domid allowed to bind. */
+    int unboundRemoteDomid;
+    /** ECS_INTERDOMAIN: the peer. */
+    Domain remoteDomain;
+    int remotePort;
+    /** ECS_VIRQ / ECS_PIRQ. */
+    int virq;
+    int pirq;
+
+    private volatile int priority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
+    private volatile int lastVcpu;
+    private volatile int lastPriority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
+
+    Port(int port) {
+        this.port = port;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public int notifyVcpu() {
+        return notifyVcpu;
+    }
+
+    @Override
+    public int priority() {
+        return priority;
+    }
+
+    @Override
+    public void setPriority(int priority) {
+        this.priority = priority;
+    }
+
+    @Override
+    public int lastVcpu() {
+        return lastVcpu;
+    }
+
+    @Override
+    public int lastPriority() {
+        return lastPriority;
+    }
+
+    @Override
+    public void setLastQueue(int vcpu, int priority) {
+        this.lastVcpu = vcpu;
+        this.lastPriority = priority;
+    }
+
+    /** The EVTCHNSTAT_* value EVTCHNOP_status reports for the current state. */
+    int publicStatus() {
+        return switch (state) {
+            case ECS_UNBOUND -> EvtchnOp.EVTCHNSTAT_unbound;
+            case ECS_INTERDOMAIN -> EvtchnOp.EVTCHNSTAT_interdomain;
+            case ECS_PIRQ -> EvtchnOp.EVTCHNSTAT_pirq;
+            case ECS_VIRQ -> EvtchnOp.EVTCHNSTAT_virq;
+            case ECS_IPI -> EvtchnOp.EVTCHNSTAT_ipi;
+            default -> EvtchnOp.EVTCHNSTAT_closed;
+        };
+    }
+
+    boolean isOpen() {
+        int s = state;
+        return s != ECS_FREE && s != ECS_RESERVED;
+    }
+
+    @Override
+    public String toString() {
+        return "port " + port;
+    }
+}
