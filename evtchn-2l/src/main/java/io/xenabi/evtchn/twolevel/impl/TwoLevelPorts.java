@@ -1,0 +1,126 @@
+package io.xenabi.evtchn.twolevel.impl;
+
+import io.xenabi.abi.GuestPage;
+import io.xenabi.abi.SharedInfo;
+import io.xenabi.abi.XenErrno;
+import io.xenabi.evtchn.EvtchnDomain;
+import io.xenabi.evtchn.EvtchnPort;
+import io.xenabi.evtchn.EvtchnPortOps;
+import java.nio.ByteBuffer;
+
+/**
+ * One domain on the 2-level ABI. Every bit lives in the guest's shared_info page and is changed
+ * with atomic read-modify-writes, in the strict order of xen/common/event_2l.c, because the
+ * guest flips the same bits concurrently.
+ */
+final class TwoLevelPorts implements EvtchnPortOps {
+    /** BITS_PER_EVTCHN_WORD for a 64-bit guest. */
+    static final int BITS_PER_EVTCHN_WORD = 64;
+    /** EVTCHN_2L_NR_CHANNELS: 64 selector bits of 64 ports each. */
+    static final int EVTCHN_2L_NR_CHANNELS = BITS_PER_EVTCHN_WORD * BITS_PER_EVTCHN_WORD;
+
+    private final EvtchnDomain domain;
+    private final GuestPage shared;
+
+    TwoLevelPorts(EvtchnDomain domain) {
+        this.domain = domain;
+        this.shared = domain.sharedInfo();
+    }
+
+    @Override
+    public int maxPorts() {
+        return EVTCHN_2L_NR_CHANNELS;
+    }
+
+    @Override
+    public void init(EvtchnPort port) {
+        // evtchn_port_ops_2l has no init hook.
+    }
+
+    @Override
+    public void adopt(EvtchnPort port, boolean pending) {
+        if (pending) {
+            setPending(port);
+        }
+    }
+
+    private static int selectorOffset(int vcpu) {
+        return SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_PENDING_SEL;
+    }
+
+    @Override
+    public void setPending(EvtchnPort port) {
+        int p = port.port();
+        if (p >= EVTCHN_2L_NR_CHANNELS || shared.testAndSetBit(SharedInfo.EVTCHN_PENDING, p)) {
+            return;
+        }
+        int vcpu = port.notifyVcpu();
+        if (!shared.testBit(SharedInfo.EVTCHN_MASK, p)
+                && !shared.testAndSetBit(selectorOffset(vcpu), p / BITS_PER_EVTCHN_WORD)) {
+            domain.markEventsPending(vcpu);
+        }
+    }
+
+    @Override
+    public void clearPending(EvtchnPort port) {
+        if (port.port() < EVTCHN_2L_NR_CHANNELS) {
+            shared.testAndClearBit(SharedInfo.EVTCHN_PENDING, port.port());
+        }
+    }
+
+    @Override
+    public void unmask(EvtchnPort port) {
+        int p = port.port();
+        if (p >= EVTCHN_2L_NR_CHANNELS) {
+            return;
+        }
+        int vcpu = port.notifyVcpu();
+        if (shared.testAndClearBit(SharedInfo.EVTCHN_MASK, p)
+                && shared.testBit(SharedInfo.EVTCHN_PENDING, p)
+                && !shared.testAndSetBit(selectorOffset(vcpu), p / BITS_PER_EVTCHN_WORD)) {
+            domain.markEventsPending(vcpu);
+        }
+    }
+
+    @Override
+    public boolean isPending(EvtchnPort port) {
+        return port.port() < EVTCHN_2L_NR_CHANNELS && shared.testBit(SharedInfo.EVTCHN_PENDING, port.port());
+    }
+
+    @Override
+    public boolean isMasked(EvtchnPort port) {
+        return port.port() >= EVTCHN_2L_NR_CHANNELS || shared.testBit(SharedInfo.EVTCHN_MASK, port.port());
+    }
+
+    @Override
+    public boolean isBusy(EvtchnPort port) {
+        return false;
+    }
+
+    @Override
+    public int setPriority(EvtchnPort port, int priority) {
+        return -XenErrno.ENOSYS;
+    }
+
+    @Override
+    public String printState(EvtchnPort port) {
+        int sel = shared.testBit(selectorOffset(port.notifyVcpu()), port.port() / BITS_PER_EVTCHN_WORD) ? 1 : 0;
+        return "sel=" + sel;
+    }
+
+    @Override
+    public long setupOp(int vcpu, int cmd, long argGpa) {
+        return -XenErrno.ENOSYS;
+    }
+
+    @Override
+    public byte[] exportState() {
+        return ByteBuffer.allocate(8).putInt(Evtchn2lVariant.STATE_MAGIC).putInt(Evtchn2lVariant.STATE_VERSION)
+                .array();
+    }
+
+    @Override
+    public void destroy() {
+        // Nothing beyond shared_info, which belongs to the domain.
+    }
+}
