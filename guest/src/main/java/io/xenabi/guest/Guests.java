@@ -1,0 +1,53 @@
+package io.xenabi.guest;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Boots, stops and exercises guest kernels, at most one per domain. Domains are named by
+ * domid; unknown domains give the hypervisor's {@code DomainException}, guest failures a
+ * {@link GuestException}, each with a one-line message.
+ */
+@ProviderType
+public interface Guests {
+    /**
+     * Boots a kernel in {@code domid}: maps shared_info, sets up the event-channel ABI as
+     * {@code mode} says, binds a wake-up IPI per vCPU and starts the vCPU threads.
+     *
+     * @throws GuestException when a kernel already runs there or boot fails
+     */
+    GuestKernel start(int domid, AbiMode mode);
+
+    /**
+     * Stops the kernel in {@code domid}: wakes every vCPU with its IPI, joins the threads and
+     * resets the domain's event channels (EVTCHNOP_reset, back to 2-level) so a new kernel
+     * finds the domain clean, as a kexec'd Linux does.
+     *
+     * @throws GuestException when no kernel runs there
+     */
+    void stop(int domid);
+
+    /** The kernel running in {@code domid}, if any. */
+    Optional<GuestKernel> kernel(int domid);
+
+    /** Every running kernel, by domid. */
+    List<GuestKernel> kernels();
+
+    /**
+     * Sets up an interdomain channel ({@code from} allocates an unbound port for {@code to},
+     * {@code to} binds it and echoes every event back), runs {@code count} sequential round
+     * trips each awaited for at most {@code timeoutPerRoundTrip}, then closes both ports.
+     *
+     * @throws GuestException when either kernel is not running or the channel cannot be set up
+     */
+    PingResult ping(int from, int to, int count, Duration timeoutPerRoundTrip);
+
+    /**
+     * The statistics of the kernel in {@code domid}.
+     *
+     * @throws GuestException when no kernel runs there
+     */
+    GuestStats stats(int domid);
+}

@@ -1,0 +1,17 @@
+package io.xenabi.guest;
+
+/**
+ * The outcome of {@link Guests#ping}: sequential round trips over one interdomain channel.
+ *
+ * @param from the domain that sent the pings
+ * @param to the domain that echoed them
+ * @param count round trips attempted
+ * @param roundTrips round trips whose echo arrived within the timeout
+ * @param lost {@code count - roundTrips}
+ * @param meanMicros mean round-trip time of the completed ones, in microseconds (0 when none)
+ * @param fromPort the port used in {@code from} (allocated with EVTCHNOP_alloc_unbound)
+ * @param toPort the port used in {@code to} (bound with EVTCHNOP_bind_interdomain)
+ */
+public record PingResult(int from, int to, int count, int roundTrips, int lost, double meanMicros, int fromPort,
+        int toPort) {
+}

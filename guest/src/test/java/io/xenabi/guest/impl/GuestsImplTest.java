@@ -1,0 +1,244 @@
+package io.xenabi.guest.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.DomId;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.impl.HypervisorImpl;
+import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
+import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
+import io.xenabi.guest.AbiMode;
+import io.xenabi.guest.EvtchnAbi;
+import io.xenabi.guest.GuestException;
+import io.xenabi.guest.GuestKernel;
+import io.xenabi.guest.GuestStats;
+import io.xenabi.guest.PingResult;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Guest kernels booted on the real hypervisor with both real event-channel ABIs. */
+class GuestsImplTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+    private HypervisorImpl hv;
+    private GuestsImpl guests;
+
+    static HypervisorImpl hypervisor() {
+        HypervisorImpl hv = new HypervisorImpl();
+        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
+                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
+        hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
+                AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
+        return hv;
+    }
+
+    @BeforeEach
+    void boot() {
+        hv = hypervisor();
+        guests = new GuestsImpl(hv);
+    }
+
+    @AfterEach
+    void shutDown() {
+        guests.stopAll();
+    }
+
+    private int domain(String name, int vcpus) {
+        return hv.create(DomainConfig.named(name).withVcpus(vcpus));
+    }
+
+    private String hypervisorAbi(int domid) {
+        return hv.info(domid).orElseThrow().evtchnAbi();
+    }
+
+    private GuestKernel start(String name, int vcpus, AbiMode mode) {
+        return guests.start(domain(name, vcpus), mode);
+    }
+
+    @Test
+    void autoModeBootsOnFifoWhenPermitted() {
+        GuestKernel k = start("alice", 2, AbiMode.AUTO);
+        assertEquals(EvtchnAbi.FIFO, k.abi());
+        assertEquals("fifo", hypervisorAbi(k.domid()));
+        assertEquals("", k.stats().fallbackReason());
+        assertEquals(17, ((FifoEvents) ((GuestKernelImpl) k).ops()).linkBits());
+    }
+
+    @Test
+    void autoModeFallsBackToTwoLevelWhenFifoIsNotPermitted() {
+        int domid = hv.create(DomainConfig.named("legacy").withVcpus(2).withAbiPermit(0));
+        GuestKernel k = guests.start(domid, AbiMode.AUTO);
+        assertEquals(EvtchnAbi.TWO_LEVEL, k.abi());
+        assertEquals("2l", hypervisorAbi(domid));
+        assertTrue(k.stats().fallbackReason().contains("EOPNOTSUPP"), k.stats().fallbackReason());
+        GuestKernel peer = start("peer", 1, AbiMode.AUTO);
+        PingResult r = guests.ping(domid, peer.domid(), 100, TIMEOUT);
+        assertEquals(100, r.roundTrips());
+        assertEquals(0, r.lost());
+    }
+
+    @Test
+    void twoLevelModeNeverTriesFifo() {
+        GuestKernel k = start("old", 1, AbiMode.TWO_LEVEL);
+        assertEquals(EvtchnAbi.TWO_LEVEL, k.abi());
+        assertEquals("2l", hypervisorAbi(k.domid()));
+        assertEquals("", k.stats().fallbackReason());
+    }
+
+    @Test
+    void thousandPingsBetweenAFifoAndATwoLevelGuestAllComeBack() {
+        GuestKernel fifo = start("alice", 2, AbiMode.AUTO);
+        GuestKernel twoLevel = start("bob", 2, AbiMode.TWO_LEVEL);
+        assertEquals("fifo", hypervisorAbi(fifo.domid()));
+        assertEquals("2l", hypervisorAbi(twoLevel.domid()));
+
+        PingResult there = guests.ping(fifo.domid(), twoLevel.domid(), 1000, TIMEOUT);
+        assertEquals(1000, there.count());
+        assertEquals(1000, there.roundTrips());
+        assertEquals(0, there.lost());
+        assertTrue(there.meanMicros() > 0);
+
+        PingResult back = guests.ping(twoLevel.domid(), fifo.domid(), 1000, TIMEOUT);
+        assertEquals(1000, back.roundTrips());
+        assertEquals(0, back.lost());
+    }
+
+    @Test
+    void pingClosesBothPortsAtTheEnd() {
+        GuestKernel a = start("a", 1, AbiMode.AUTO);
+        GuestKernel b = start("b", 1, AbiMode.TWO_LEVEL);
+        int aPorts = hv.ports(a.domid()).size();
+        int bPorts = hv.ports(b.domid()).size();
+        PingResult r = guests.ping(a.domid(), b.domid(), 10, TIMEOUT);
+        assertTrue(r.fromPort() > 0 && r.toPort() > 0);
+        assertEquals(aPorts, hv.ports(a.domid()).size());
+        assertEquals(bPorts, hv.ports(b.domid()).size());
+    }
+
+    @Test
+    void statsCountEveryEventPerPort() {
+        GuestKernel a = start("a", 1, AbiMode.AUTO);
+        GuestKernel b = start("b", 1, AbiMode.TWO_LEVEL);
+        PingResult r = guests.ping(a.domid(), b.domid(), 50, TIMEOUT);
+        assertEquals(50, r.roundTrips());
+        // Xen marks the port pending on bind_interdomain: one echo more than the pings.
+        GuestStats bs = guests.stats(b.domid());
+        assertEquals(51L, bs.eventsPerPort().get(r.toPort()));
+        GuestStats as = guests.stats(a.domid());
+        assertEquals(51L, as.eventsPerPort().get(r.fromPort()));
+        // One upcall may handle several events (the handler loops while upcall_pending is set
+        // again, as Linux's xen_evtchn_do_upcall does), so upcalls are at most the events.
+        assertTrue(as.upcalls() >= 1 && as.upcalls() <= as.eventsHandled(), "upcalls " + as.upcalls());
+        assertTrue(as.eventsHandled() >= 51);
+        assertEquals(0, as.spuriousEvents());
+        assertEquals(EvtchnAbi.FIFO, as.abi());
+        assertEquals(EvtchnAbi.TWO_LEVEL, bs.abi());
+    }
+
+    @Test
+    void stopJoinsEveryVcpuThreadAndResetsTheDomain() {
+        GuestKernel k = start("alice", 4, AbiMode.AUTO);
+        Thread[] threads = ((GuestKernelImpl) k).threads();
+        assertEquals(4, threads.length);
+        for (int v = 0; v < 4; v++) {
+            assertEquals("guest-alice-vcpu" + v, threads[v].getName());
+            assertTrue(threads[v].isAlive());
+            assertTrue(threads[v].isDaemon());
+        }
+        guests.stop(k.domid());
+        assertTrue(Arrays.stream(threads).noneMatch(Thread::isAlive));
+        assertFalse(k.isRunning());
+        assertTrue(guests.kernel(k.domid()).isEmpty());
+        assertTrue(hv.ports(k.domid()).isEmpty());
+        assertEquals("2l", hypervisorAbi(k.domid()));
+        assertThrows(GuestException.class, () -> guests.stop(k.domid()));
+    }
+
+    @Test
+    void aStoppedDomainBootsAgainOnFifo() {
+        GuestKernel first = start("alice", 2, AbiMode.AUTO);
+        guests.stop(first.domid());
+        GuestKernel second = guests.start(first.domid(), AbiMode.AUTO);
+        assertEquals(EvtchnAbi.FIFO, second.abi());
+        GuestKernel peer = start("bob", 1, AbiMode.AUTO);
+        assertEquals(20, guests.ping(second.domid(), peer.domid(), 20, TIMEOUT).roundTrips());
+    }
+
+    @Test
+    void secondStartInTheSameDomainIsRefused() {
+        GuestKernel k = start("alice", 1, AbiMode.AUTO);
+        GuestException e = assertThrows(GuestException.class, () -> guests.start(k.domid(), AbiMode.AUTO));
+        assertTrue(e.getMessage().contains("already runs"), e.getMessage());
+    }
+
+    @Test
+    void destroyingTheDomainEndsItsKernel() throws Exception {
+        GuestKernel k = start("alice", 2, AbiMode.AUTO);
+        Thread[] threads = ((GuestKernelImpl) k).threads();
+        hv.destroy(k.domid());
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(5));
+            assertFalse(t.isAlive(), t.getName());
+        }
+        assertTrue(guests.kernel(k.domid()).isEmpty());
+        assertThrows(GuestException.class, () -> guests.stats(k.domid()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(AbiMode.class)
+    void anIpiIsHandledOnTheVcpuItIsBoundTo(AbiMode mode) throws Exception {
+        GuestKernel k = start("smp", 3, mode);
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        int port = k.bindIpi(2, (p, vcpu) -> seen.complete(vcpu + " " + Thread.currentThread().getName()));
+        k.send(port);
+        assertEquals("2 guest-smp-vcpu2", seen.get(5, TimeUnit.SECONDS));
+        assertEquals(1L, k.stats().eventsPerPort().get(port));
+    }
+
+    @Test
+    void fifoGuestGrowsItsEventArrayOnDemand() {
+        int domid = hv.create(DomainConfig.named("big").withMaxEventChannels(4000));
+        GuestKernel k = guests.start(domid, AbiMode.AUTO);
+        FifoEvents fifo = (FifoEvents) ((GuestKernelImpl) k).ops();
+        assertEquals(1, fifo.eventArrayPages());
+        for (int i = 0; i < 1100; i++) {
+            k.allocUnbound(DomId.DOMID_SELF, (p, v) -> { });
+        }
+        assertEquals(2, fifo.eventArrayPages());
+        PingResult r = guests.ping(domid, domid, 20, TIMEOUT);
+        assertTrue(r.fromPort() >= 1024 && r.toPort() >= 1024, r.toString());
+        assertEquals(20, r.roundTrips());
+    }
+
+    @Test
+    void pingNeedsBothKernelsRunning() {
+        GuestKernel a = start("a", 1, AbiMode.AUTO);
+        int b = domain("b", 1);
+        GuestException e = assertThrows(GuestException.class, () -> guests.ping(a.domid(), b, 1, TIMEOUT));
+        assertTrue(e.getMessage().contains("domain " + b), e.getMessage());
+    }
+
+    @Test
+    void aHandlerCanAnswerFromItsVcpu() throws Exception {
+        GuestKernel a = start("a", 2, AbiMode.AUTO);
+        GuestKernel b = start("b", 2, AbiMode.AUTO);
+        CompletableFuture<Integer> answered = new CompletableFuture<>();
+        int aPort = a.allocUnbound(b.domid(), (p, v) -> answered.complete(p));
+        int bPort = b.bindInterdomain(a.domid(), aPort, (p, v) -> b.send(p));
+        assertEquals(aPort, answered.get(5, TimeUnit.SECONDS)); // the echo of the bind's pending event
+        b.close(bPort);
+        a.close(aPort);
+    }
+}

@@ -1,0 +1,54 @@
+package io.xenabi.shell.impl;
+
+import io.xenabi.domain.DomainConfig;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The {@code key=value} arguments of {@code xl:create}, with xl.cfg's names and defaults:
+ * {@code name} (required), {@code vcpus}, {@code memory} (MiB), {@code max_event_channels}.
+ * A value may be quoted as in xl.cfg ({@code name="alice"}). Range checks are the
+ * hypervisor's; this only rejects what is not a setting at all.
+ */
+final class CreateArgs {
+    static final String COMMAND = "xl:create";
+
+    private CreateArgs() {
+    }
+
+    static DomainConfig parse(String... settings) {
+        String name = null;
+        DomainConfig cfg = DomainConfig.named("-");
+        Set<String> seen = new HashSet<>();
+        for (String s : settings == null ? new String[0] : settings) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException(COMMAND + ": '" + s + "' is not key=value");
+            }
+            String key = s.substring(0, eq).trim();
+            String value = unquote(s.substring(eq + 1).trim());
+            if (!seen.add(key)) {
+                throw new IllegalArgumentException(COMMAND + ": key '" + key + "' given twice");
+            }
+            switch (key) {
+                case "name" -> name = value;
+                case "vcpus" -> cfg = cfg.withVcpus(Arguments.nonNegativeInt(COMMAND, key, value));
+                case "memory" -> cfg = cfg.withMemoryMiB(Arguments.number(COMMAND, key, value));
+                case "max_event_channels" ->
+                    cfg = cfg.withMaxEventChannels(Arguments.nonNegativeInt(COMMAND, key, value));
+                default -> throw new IllegalArgumentException(COMMAND + ": unknown key '" + key + "'");
+            }
+        }
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException(COMMAND + ": name=NAME is required");
+        }
+        return new DomainConfig(name, cfg.vcpus(), cfg.memoryMiB(), cfg.maxEventChannels(), cfg.abiPermit());
+    }
+
+    private static String unquote(String v) {
+        if (v.length() >= 2 && (v.charAt(0) == '"' || v.charAt(0) == '\'') && v.charAt(v.length() - 1) == v.charAt(0)) {
+            return v.substring(1, v.length() - 1);
+        }
+        return v;
+    }
+}

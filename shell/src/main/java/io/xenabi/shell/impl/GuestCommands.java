@@ -1,0 +1,139 @@
+package io.xenabi.shell.impl;
+
+import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.Hypervisor;
+import io.xenabi.guest.AbiMode;
+import io.xenabi.guest.GuestKernel;
+import io.xenabi.guest.GuestStats;
+import io.xenabi.guest.Guests;
+import io.xenabi.guest.PingResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** The {@code guest} scope: boot and stop guest kernels in domains and run workloads between them. */
+@Component(service = Object.class, property = {
+    "osgi.command.scope=guest",
+    "osgi.command.function=start",
+    "osgi.command.function=stop",
+    "osgi.command.function=list",
+    "osgi.command.function=ping",
+    "osgi.command.function=stats"
+})
+public final class GuestCommands {
+    private final Hypervisor hypervisor;
+    private final Guests guests;
+
+    @Activate
+    public GuestCommands(@Reference(name = "hypervisor") Hypervisor hypervisor,
+            @Reference(name = "guests") Guests guests) {
+        this.hypervisor = hypervisor;
+        this.guests = guests;
+    }
+
+    @Descriptor("boot a guest kernel in a domain and say which event-channel ABI it ended up on")
+    public String start(
+            @Descriptor("auto: try FIFO, fall back to 2-level on any error (Linux); 2l: never try FIFO")
+            @Parameter(names = "--abi", absentValue = "auto") String abi,
+            @Descriptor("domain id or name") String dom) {
+        AbiMode mode = parseAbi(abi);
+        int domid = hypervisor.resolve(dom);
+        GuestKernel k = guests.start(domid, mode);
+        return startedLine(k.name(), domid, k.abi().variantName(), k.stats().fallbackReason());
+    }
+
+    @Descriptor("stop the guest kernel of a domain (joins its vCPUs, resets its event channels)")
+    public String stop(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        String name = nameOf(domid);
+        guests.stop(domid);
+        return "guest " + name + " (domain " + domid + ") stopped";
+    }
+
+    @Descriptor("list the running guest kernels")
+    public String list() {
+        return kernelTable(guests.kernels());
+    }
+
+    @Descriptor("ping over an interdomain event channel: FROM sends, TO echoes; one line of results")
+    public String ping(
+            @Descriptor("round trips to run (default 10)") @Parameter(names = {"-c", "--count"}, absentValue = "10")
+            String count,
+            @Descriptor("milliseconds to wait for each echo (default 1000)")
+            @Parameter(names = {"-t", "--timeout"}, absentValue = "1000") String timeout,
+            @Descriptor("sending domain, id or name") String from,
+            @Descriptor("echoing domain, id or name") String to) {
+        int n = Arguments.nonNegativeInt("guest:ping", "--count", count);
+        if (n == 0) {
+            throw new IllegalArgumentException("guest:ping: --count must be at least 1");
+        }
+        long ms = Arguments.number("guest:ping", "--timeout", timeout);
+        if (ms == 0) {
+            throw new IllegalArgumentException("guest:ping: --timeout must be at least 1 ms");
+        }
+        int f = hypervisor.resolve(from);
+        int t = hypervisor.resolve(to);
+        PingResult r = guests.ping(f, t, n, Duration.ofMillis(ms));
+        return pingLine(nameOf(f), nameOf(t), r);
+    }
+
+    @Descriptor("show what a guest kernel's event front-end has seen")
+    public String stats(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        return statsText(nameOf(domid), guests.stats(domid));
+    }
+
+    private String nameOf(int domid) {
+        return hypervisor.info(domid).map(DomainInfo::name).orElse(String.valueOf(domid));
+    }
+
+    static AbiMode parseAbi(String abi) {
+        return switch (abi == null ? "" : abi.trim().toLowerCase(Locale.ROOT)) {
+            case "auto" -> AbiMode.AUTO;
+            case "2l" -> AbiMode.TWO_LEVEL;
+            default -> throw new IllegalArgumentException("guest:start: --abi must be auto or 2l, not '" + abi + "'");
+        };
+    }
+
+    static String startedLine(String name, int domid, String abi, String fallbackReason) {
+        return "guest " + name + " (domain " + domid + ") started on " + abi
+                + (fallbackReason == null || fallbackReason.isEmpty() ? "" : " (FIFO refused: " + fallbackReason + ")");
+    }
+
+    static String pingLine(String fromName, String toName, PingResult r) {
+        return String.format(Locale.ROOT, "ping %s(%d) -> %s(%d): round-trips=%d lost=%d mean=%.1fus ports=%d->%d",
+                fromName, r.from(), toName, r.to(), r.roundTrips(), r.lost(), r.meanMicros(), r.fromPort(), r.toPort());
+    }
+
+    static String kernelTable(List<GuestKernel> kernels) {
+        Table t = new Table("Name", ">ID", ">vCPUs", "Mode", "EvtchnABI");
+        for (GuestKernel k : kernels) {
+            t.row(k.name(), k.domid(), k.vcpus(), k.mode() == AbiMode.AUTO ? "auto" : "2l", k.abi().variantName());
+        }
+        return t.toString();
+    }
+
+    static String statsText(String name, GuestStats s) {
+        StringBuilder out = new StringBuilder();
+        out.append("guest ").append(name).append(" (domain ").append(s.domid()).append("): abi ")
+                .append(s.abi().variantName());
+        if (!s.fallbackReason().isEmpty()) {
+            out.append(" (FIFO refused: ").append(s.fallbackReason()).append(')');
+        }
+        out.append("\nupcalls ").append(s.upcalls()).append(" (spurious ").append(s.spuriousUpcalls())
+                .append("), events ").append(s.eventsHandled()).append(" (spurious ").append(s.spuriousEvents())
+                .append(")\n");
+        Table t = new Table(">Port", ">Events");
+        for (Map.Entry<Integer, Long> e : new TreeMap<>(s.eventsPerPort()).entrySet()) {
+            t.row(e.getKey(), e.getValue());
+        }
+        return out.append(t).toString();
+    }
+}

@@ -1,0 +1,129 @@
+package io.xenabi.shell.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.DomainState;
+import io.xenabi.domain.PortInfo;
+import io.xenabi.evtchn.EvtchnOp;
+import io.xenabi.guest.AbiMode;
+import io.xenabi.guest.EvtchnAbi;
+import io.xenabi.guest.GuestStats;
+import io.xenabi.guest.PingResult;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The pure parts of the commands: argument parsing and table/line formatting. */
+class ParsingAndFormattingTest {
+    private static String message(Runnable r) {
+        return assertThrows(IllegalArgumentException.class, r::run).getMessage();
+    }
+
+    @Test
+    void createTakesXlKeysAndDefaults() {
+        DomainConfig c = CreateArgs.parse("name=alice", "vcpus=4", "memory=256", "max_event_channels=2047");
+        assertEquals(new DomainConfig("alice", 4, 256, 2047, AbiCapability.ALL), c);
+        assertEquals(DomainConfig.named("bob"), CreateArgs.parse("name=bob"));
+    }
+
+    @Test
+    void createAcceptsXlCfgQuoting() {
+        assertEquals("alice", CreateArgs.parse("name=\"alice\"").name());
+        assertEquals("bob", CreateArgs.parse("name='bob'").name());
+    }
+
+    @Test
+    void createNamesAnUnknownKey() {
+        assertEquals("xl:create: unknown key 'colour'", message(() -> CreateArgs.parse("name=a", "colour=red")));
+    }
+
+    @Test
+    void createNamesABadNumber() {
+        assertEquals("xl:create: vcpus 'two' is not a number", message(() -> CreateArgs.parse("name=a", "vcpus=two")));
+        assertEquals("xl:create: memory -5 is negative", message(() -> CreateArgs.parse("name=a", "memory=-5")));
+    }
+
+    @Test
+    void createRefusesMissingNameBareWordsAndRepeats() {
+        assertEquals("xl:create: name=NAME is required", message(() -> CreateArgs.parse("vcpus=2")));
+        assertEquals("xl:create: name=NAME is required", message(() -> CreateArgs.parse()));
+        assertEquals("xl:create: 'alice' is not key=value", message(() -> CreateArgs.parse("alice")));
+        assertEquals("xl:create: key 'vcpus' given twice", message(() -> CreateArgs.parse("name=a", "vcpus=1",
+                "vcpus=2")));
+    }
+
+    @Test
+    void abiOptionIsAutoOr2l() {
+        assertEquals(AbiMode.AUTO, GuestCommands.parseAbi("auto"));
+        assertEquals(AbiMode.TWO_LEVEL, GuestCommands.parseAbi("2L"));
+        assertEquals("guest:start: --abi must be auto or 2l, not 'fifo3'",
+                message(() -> GuestCommands.parseAbi("fifo3")));
+    }
+
+    @Test
+    void numbersAreCheckedWithTheirName() {
+        assertEquals(42, Arguments.nonNegativeInt("guest:ping", "--count", "42"));
+        assertEquals(255, Arguments.number("x", "y", "0xff"));
+        assertEquals("guest:ping: --count 'many' is not a number",
+                message(() -> Arguments.nonNegativeInt("guest:ping", "--count", "many")));
+        assertEquals("guest:ping: --count 3000000000 is too large",
+                message(() -> Arguments.nonNegativeInt("guest:ping", "--count", "3000000000")));
+    }
+
+    @Test
+    void tableAlignsTextLeftAndNumbersRight() {
+        String t = new Table("Name", ">ID").row("Domain-0", 0).row("a", 12).toString();
+        assertEquals("Name      ID\nDomain-0   0\na         12", t);
+    }
+
+    @Test
+    void xlListHasOneRowPerDomainWithTheAbiColumn() {
+        DomainInfo dom0 = new DomainInfo(0, new DomainConfig("Domain-0", 1, 64, 1023, 0), DomainState.RUNNING, "2l",
+                0, -1);
+        DomainInfo alice = new DomainInfo(7, DomainConfig.named("alice").withVcpus(2), DomainState.PAUSED, "fifo", 3,
+                -1);
+        String[] lines = XlCommands.listTable(List.of(dom0, alice)).split("\n");
+        assertEquals(3, lines.length);
+        assertEquals(List.of("Name", "ID", "vCPUs", "Mem(MiB)", "EvtchnABI", "Ports", "State"),
+                List.of(lines[0].trim().split("\\s+")));
+        assertEquals(List.of("Domain-0", "0", "1", "64", "2l", "0", "running"), List.of(lines[1].trim().split("\\s+")));
+        assertEquals(List.of("alice", "7", "2", "128", "fifo", "3", "paused"), List.of(lines[2].trim().split("\\s+")));
+    }
+
+    @Test
+    void evtchnListShowsTheRemoteEndAndFlags() {
+        PortInfo inter = new PortInfo(3, EvtchnOp.EVTCHNSTAT_interdomain, 0, 2, 4, -1, -1, 7, true, false, "");
+        PortInfo virq = new PortInfo(5, EvtchnOp.EVTCHNSTAT_virq, 1, -1, -1, 0, -1, 7, false, true, "sel=0");
+        String[] lines = EvtchnCommands.portTable(List.of(inter, virq)).split("\n");
+        assertEquals(3, lines.length);
+        assertEquals(List.of("3", "interdomain", "dom", "2", "port", "4", "0", "7", "yes", "no", "-"),
+                List.of(lines[1].trim().split("\\s+")));
+        assertEquals(List.of("5", "virq", "virq", "0", "1", "7", "no", "yes", "sel=0"),
+                List.of(lines[2].trim().split("\\s+")));
+    }
+
+    @Test
+    void pingIsOneLineWithRoundTripsLostAndMean() {
+        PingResult r = new PingResult(1, 2, 1000, 998, 2, 12.345, 3, 4);
+        assertEquals("ping alice(1) -> bob(2): round-trips=998 lost=2 mean=12.3us ports=3->4",
+                GuestCommands.pingLine("alice", "bob", r));
+    }
+
+    @Test
+    void startSaysWhyFifoWasRefused() {
+        assertEquals("guest a (domain 3) started on fifo", GuestCommands.startedLine("a", 3, "fifo", ""));
+        assertEquals("guest a (domain 3) started on 2l (FIFO refused: EVTCHNOP_init_control(vcpu 0): -EOPNOTSUPP)",
+                GuestCommands.startedLine("a", 3, "2l", "EVTCHNOP_init_control(vcpu 0): -EOPNOTSUPP"));
+    }
+
+    @Test
+    void statsListPortsInOrder() {
+        GuestStats s = new GuestStats(3, EvtchnAbi.FIFO, "", 10, 1, 12, 0, Map.of(12, 2L, 3, 10L));
+        assertEquals("guest a (domain 3): abi fifo\nupcalls 10 (spurious 1), events 12 (spurious 0)\n"
+                + "Port  Events\n   3      10\n  12       2", GuestCommands.statsText("a", s));
+    }
+}
