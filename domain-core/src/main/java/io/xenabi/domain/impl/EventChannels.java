@@ -433,6 +433,11 @@ final class EventChannels {
         if (d != cur && d.state != io.xenabi.domain.DomainState.PAUSED) {
             return -EINVAL;
         }
+        if (!hv.canReturnToBaseAbi(d)) {
+            // No implementation of the base ABI is present (its bundle is stopped): try again
+            // once it is back, before anything has changed.
+            return -io.xenabi.abi.XenErrno.EAGAIN;
+        }
         d.eventLock.lock();
         int i;
         try {

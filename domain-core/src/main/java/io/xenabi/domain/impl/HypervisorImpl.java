@@ -161,9 +161,17 @@ public final class HypervisorImpl implements Hypervisor {
         }
     }
 
+    /**
+     * Whether EVTCHNOP_reset can take the domain back to the base ABI: it is on it already, or
+     * an implementation of the base variant is present to go back to.
+     */
+    boolean canReturnToBaseAbi(Domain d) {
+        return (d.evtchnVariant != null && d.evtchnVariant.isBase()) || baseEvtchn() != null;
+    }
+
     /** After EVTCHNOP_reset: back to the base ABI when the domain had switched away. */
     void returnToBaseAbi(Domain d) {
-        if (d.evtchnVariant != null && d.evtchnVariant.isBase()) {
+        if ((d.evtchnVariant != null && d.evtchnVariant.isBase()) || baseEvtchn() == null) {
             return;
         }
         d.opsLock.writeLock().lock();

@@ -36,12 +36,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 class EventChannelOpTest {
     private HypervisorImpl hv;
 
-    static HypervisorImpl hypervisor() {
+    private final Evtchn2lVariant twoLevel = new Evtchn2lVariant();
+
+    static Map<String, Object> props(String variant, int capability) {
+        return Map.of(AbiVariant.PROP_FAMILY, "evtchn", AbiVariant.PROP_VARIANT, variant,
+                AbiVariant.PROP_CAPABILITY, capability);
+    }
+
+    private HypervisorImpl hypervisor() {
         HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
+        hv.addEvtchnVariant(twoLevel, props("2l", -1));
+        hv.addEvtchnVariant(new EvtchnFifoVariant(), props("fifo", 0));
         return hv;
     }
 
@@ -353,6 +358,20 @@ class EventChannelOpTest {
         assertEquals(-ESRCH, a.reset(3333, false));
         assertEquals(-EINVAL, dom0().reset(b.domid, false), "the controller must pause the domain first");
         assertEquals(-EBUSY, a.reset(DomId.DOMID_SELF, true), "reset_cont with no reset to continue");
+    }
+
+    @Test
+    void resetWithoutTheBaseAbiPresentIsRetriedLaterAndChangesNothing() {
+        Guest a = guest(Abi.FIFO, "a");
+        long ipi = a.bindIpi(0);
+        hv.removeEvtchnVariant(twoLevel, props("2l", -1));
+        hv.variants().stream().filter(AbiVariant::isBase).findFirst().ifPresent(v -> {
+            throw new AssertionError("the base variant should be gone");
+        });
+        assertEquals(-io.xenabi.abi.XenErrno.EAGAIN, a.reset(DomId.DOMID_SELF, false));
+        assertEquals(0, a.status(DomId.DOMID_SELF, ipi));
+        assertEquals(EVTCHNSTAT_ipi, a.statusField(STATUS_STATUS), "no port was closed");
+        assertEquals("fifo", hv.info(a.domid).orElseThrow().evtchnAbi());
     }
 
     // ------------------------------------------------------------ FIFO sub-ops and priorities
