@@ -64,7 +64,7 @@ public final class XenabiMain implements Callable<Integer> {
                     result = session.execute(command);
                 } catch (Exception e) {
                     out.flush();
-                    err.println("xenabi: " + command + ": " + oneLine(e));
+                    err.println("xenabi: " + command + ": " + explain(command, oneLine(e)));
                     return 1;
                 }
                 if (result != null) {
@@ -74,6 +74,15 @@ public final class XenabiMain implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Gogo's message for arguments no method accepts, said in a person's words. */
+    static String explain(String command, String message) {
+        if (message.startsWith("Cannot coerce ")) {
+            String name = command.trim().split("\\s+", 2)[0];
+            return "wrong number or kind of arguments (see 'help " + name + "')";
+        }
+        return message;
     }
 
     /** The cause a person needs, on one line. */

@@ -76,6 +76,13 @@ class XenabiMainTest {
     }
 
     @Test
+    void wrongArgumentsAreExplainedWithTheHelpToRead() {
+        assertEquals(1, run("t:hello a b c"));
+        assertEquals("xenabi: t:hello a b c: wrong number or kind of arguments (see 'help t:hello')\n",
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void anUnknownCommandFails() {
         assertEquals(1, run("nosuch:command"));
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("xenabi: nosuch:command: "));
