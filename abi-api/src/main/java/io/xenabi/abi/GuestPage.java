@@ -49,8 +49,29 @@ public final class GuestPage {
         SHORT.setVolatile(bytes, offset, value);
     }
 
+    /**
+     * Atomic 16-bit compare-and-set (a {@code cmpxchg} on a word Xen shares with the guest, such
+     * as a v2 grant status). Byte-array views support atomic updates only for 32 and 64 bits, so
+     * this works on the aligned 32-bit word holding the halfword, retrying while only the other
+     * half changes. {@code offset} must be even.
+     */
     public boolean compareAndSet16(int offset, short expect, short update) {
-        return SHORT.compareAndSet(bytes, offset, expect, update);
+        if ((offset & 1) != 0) {
+            throw new IllegalArgumentException("16-bit atomic at odd offset " + offset);
+        }
+        int base = offset & ~3;
+        int shift = (offset & 2) * 8;
+        int mask = 0xFFFF << shift;
+        while (true) {
+            int old = get32(base);
+            if ((short) (old >>> shift) != expect) {
+                return false;
+            }
+            int now = (old & ~mask) | ((update & 0xFFFF) << shift);
+            if (INT.compareAndSet(bytes, base, old, now)) {
+                return true;
+            }
+        }
     }
 
     public int get32(int offset) {

@@ -119,4 +119,16 @@ class GuestMemoryTest {
         assertEquals(64L * 1024 * 256, big.nrPages());
         assertEquals(0, big.read32(big.nrPages() * 4096 - 4));
     }
+
+    @Test
+    void sixteenBitCompareAndSetChangesOnlyItsHalfOfTheWord() {
+        GuestPage p = new GuestPage();
+        p.set32(8, 0x1234_5678);
+        assertTrue(p.compareAndSet16(10, (short) 0x1234, (short) 0x7777));
+        assertEquals(0x7777_5678, p.get32(8));
+        assertFalse(p.compareAndSet16(8, (short) 0x1111, (short) 0));
+        assertTrue(p.compareAndSet16(8, (short) 0x5678, (short) 0xFFFF));
+        assertEquals(0x7777_FFFF, p.get32(8));
+        assertThrows(IllegalArgumentException.class, () -> p.compareAndSet16(3, (short) 0, (short) 1));
+    }
 }

@@ -1,4 +1,4 @@
-package io.xenabi.evtchn;
+package io.xenabi.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +10,12 @@ import io.xenabi.abi.MemoryOp;
 import io.xenabi.abi.SchedOp;
 import io.xenabi.abi.SharedInfo;
 import io.xenabi.abi.XenErrno;
+import io.xenabi.evtchn.EvtchnFifo;
+import io.xenabi.evtchn.EvtchnOp;
+import io.xenabi.gnttab.GnttabOp;
+import io.xenabi.gnttab.GnttabStatus;
+import io.xenabi.gnttab.GrantEntryLayout;
+import io.xenabi.gnttab.GrantFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
@@ -35,7 +41,8 @@ import org.junit.jupiter.api.Test;
  */
 class XenHeaderLayoutTest {
     private static final List<Class<?>> MIRRORS = List.of(XenErrno.class, DomId.class, Hypercall.class,
-            SharedInfo.class, SchedOp.class, MemoryOp.class, EvtchnOp.class, EvtchnFifo.class);
+            SharedInfo.class, SchedOp.class, MemoryOp.class, EvtchnOp.class, EvtchnFifo.class, GnttabOp.class,
+            GnttabStatus.class, GrantFlags.class, GrantEntryLayout.class);
 
     private static Map<String, Long> probe;
 
@@ -117,7 +124,7 @@ class XenHeaderLayoutTest {
             compared++;
         }
         assertTrue(wrong.isEmpty(), () -> String.join("\n", wrong));
-        assertTrue(compared > 150, "only " + compared + " values compared");
+        assertTrue(compared > 250, "only " + compared + " values compared");
     }
 
     @Test
@@ -136,5 +143,8 @@ class XenHeaderLayoutTest {
         assertEquals(72L, probe.get("EvtchnFifo.SIZEOF_CONTROL_BLOCK"));
         assertEquals(24L, probe.get("EvtchnOp.SIZEOF_EVTCHN_INIT_CONTROL"));
         assertEquals(95L, probe.get("XenErrno.EOPNOTSUPP"));
+        assertEquals(8L, probe.get("GrantEntryLayout.SIZEOF_GRANT_ENTRY_V1"));
+        assertEquals(16L, probe.get("GrantEntryLayout.SIZEOF_GRANT_ENTRY_V2"));
+        assertEquals(40L, probe.get("GnttabOp.SIZEOF_COPY"));
     }
 }

@@ -10,6 +10,7 @@
 #include <xen/event_channel.h>
 #include <xen/sched.h>
 #include <xen/memory.h>
+#include <xen/grant_table.h>
 
 #define P(key, value) printf("%s %lld\n", key, (long long)(value))
 #define OFF(cls, field, type, member) P(cls "." field, offsetof(type, member))
@@ -128,5 +129,110 @@ int main(void)
     OFF("EvtchnFifo", "CONTROL_BLOCK_READY", struct evtchn_fifo_control_block, ready);
     OFF("EvtchnFifo", "CONTROL_BLOCK_HEAD", struct evtchn_fifo_control_block, head);
     SZ("EvtchnFifo", "SIZEOF_CONTROL_BLOCK", struct evtchn_fifo_control_block);
+        /* grant_table.h */
+    C("GnttabOp", GNTTABOP_map_grant_ref); C("GnttabOp", GNTTABOP_unmap_grant_ref);
+    C("GnttabOp", GNTTABOP_setup_table); C("GnttabOp", GNTTABOP_dump_table);
+    C("GnttabOp", GNTTABOP_transfer); C("GnttabOp", GNTTABOP_copy); C("GnttabOp", GNTTABOP_query_size);
+    C("GnttabOp", GNTTABOP_unmap_and_replace); C("GnttabOp", GNTTABOP_set_version);
+    C("GnttabOp", GNTTABOP_get_status_frames); C("GnttabOp", GNTTABOP_get_version);
+    C("GnttabOp", GNTTABOP_swap_grant_ref); C("GnttabOp", GNTTABOP_cache_flush);
+    OFF("GnttabOp", "MAP_HOST_ADDR", struct gnttab_map_grant_ref, host_addr);
+    OFF("GnttabOp", "MAP_FLAGS", struct gnttab_map_grant_ref, flags);
+    OFF("GnttabOp", "MAP_REF", struct gnttab_map_grant_ref, ref);
+    OFF("GnttabOp", "MAP_DOM", struct gnttab_map_grant_ref, dom);
+    OFF("GnttabOp", "MAP_STATUS", struct gnttab_map_grant_ref, status);
+    OFF("GnttabOp", "MAP_HANDLE", struct gnttab_map_grant_ref, handle);
+    OFF("GnttabOp", "MAP_DEV_BUS_ADDR", struct gnttab_map_grant_ref, dev_bus_addr);
+    SZ("GnttabOp", "SIZEOF_MAP_GRANT_REF", struct gnttab_map_grant_ref);
+    OFF("GnttabOp", "UNMAP_HOST_ADDR", struct gnttab_unmap_grant_ref, host_addr);
+    OFF("GnttabOp", "UNMAP_DEV_BUS_ADDR", struct gnttab_unmap_grant_ref, dev_bus_addr);
+    OFF("GnttabOp", "UNMAP_HANDLE", struct gnttab_unmap_grant_ref, handle);
+    OFF("GnttabOp", "UNMAP_STATUS", struct gnttab_unmap_grant_ref, status);
+    SZ("GnttabOp", "SIZEOF_UNMAP_GRANT_REF", struct gnttab_unmap_grant_ref);
+    OFF("GnttabOp", "SETUP_DOM", struct gnttab_setup_table, dom);
+    OFF("GnttabOp", "SETUP_NR_FRAMES", struct gnttab_setup_table, nr_frames);
+    OFF("GnttabOp", "SETUP_STATUS", struct gnttab_setup_table, status);
+    OFF("GnttabOp", "SETUP_FRAME_LIST", struct gnttab_setup_table, frame_list);
+    SZ("GnttabOp", "SIZEOF_SETUP_TABLE", struct gnttab_setup_table);
+    OFF("GnttabOp", "DUMP_DOM", struct gnttab_dump_table, dom);
+    OFF("GnttabOp", "DUMP_STATUS", struct gnttab_dump_table, status);
+    SZ("GnttabOp", "SIZEOF_DUMP_TABLE", struct gnttab_dump_table);
+    OFF("GnttabOp", "TRANSFER_MFN", struct gnttab_transfer, mfn);
+    OFF("GnttabOp", "TRANSFER_DOMID", struct gnttab_transfer, domid);
+    OFF("GnttabOp", "TRANSFER_REF", struct gnttab_transfer, ref);
+    OFF("GnttabOp", "TRANSFER_STATUS", struct gnttab_transfer, status);
+    SZ("GnttabOp", "SIZEOF_TRANSFER", struct gnttab_transfer);
+    OFF("GnttabOp", "COPY_SOURCE", struct gnttab_copy, source);
+    OFF("GnttabOp", "COPY_DEST", struct gnttab_copy, dest);
+    OFF("GnttabOp", "COPY_PTR_U", struct gnttab_copy, source.u);
+    OFF("GnttabOp", "COPY_PTR_DOMID", struct gnttab_copy, source.domid);
+    OFF("GnttabOp", "COPY_PTR_OFFSET", struct gnttab_copy, source.offset);
+    OFF("GnttabOp", "COPY_LEN", struct gnttab_copy, len);
+    OFF("GnttabOp", "COPY_FLAGS", struct gnttab_copy, flags);
+    OFF("GnttabOp", "COPY_STATUS", struct gnttab_copy, status);
+    SZ("GnttabOp", "SIZEOF_COPY", struct gnttab_copy);
+    OFF("GnttabOp", "QUERY_DOM", struct gnttab_query_size, dom);
+    OFF("GnttabOp", "QUERY_NR_FRAMES", struct gnttab_query_size, nr_frames);
+    OFF("GnttabOp", "QUERY_MAX_NR_FRAMES", struct gnttab_query_size, max_nr_frames);
+    OFF("GnttabOp", "QUERY_STATUS", struct gnttab_query_size, status);
+    SZ("GnttabOp", "SIZEOF_QUERY_SIZE", struct gnttab_query_size);
+    OFF("GnttabOp", "UNMAP_REPLACE_HOST_ADDR", struct gnttab_unmap_and_replace, host_addr);
+    OFF("GnttabOp", "UNMAP_REPLACE_NEW_ADDR", struct gnttab_unmap_and_replace, new_addr);
+    OFF("GnttabOp", "UNMAP_REPLACE_HANDLE", struct gnttab_unmap_and_replace, handle);
+    OFF("GnttabOp", "UNMAP_REPLACE_STATUS", struct gnttab_unmap_and_replace, status);
+    SZ("GnttabOp", "SIZEOF_UNMAP_AND_REPLACE", struct gnttab_unmap_and_replace);
+    OFF("GnttabOp", "SET_VERSION_VERSION", struct gnttab_set_version, version);
+    SZ("GnttabOp", "SIZEOF_SET_VERSION", struct gnttab_set_version);
+    OFF("GnttabOp", "STATUS_FRAMES_NR_FRAMES", struct gnttab_get_status_frames, nr_frames);
+    OFF("GnttabOp", "STATUS_FRAMES_DOM", struct gnttab_get_status_frames, dom);
+    OFF("GnttabOp", "STATUS_FRAMES_STATUS", struct gnttab_get_status_frames, status);
+    OFF("GnttabOp", "STATUS_FRAMES_FRAME_LIST", struct gnttab_get_status_frames, frame_list);
+    SZ("GnttabOp", "SIZEOF_GET_STATUS_FRAMES", struct gnttab_get_status_frames);
+    OFF("GnttabOp", "GET_VERSION_DOM", struct gnttab_get_version, dom);
+    OFF("GnttabOp", "GET_VERSION_VERSION", struct gnttab_get_version, version);
+    SZ("GnttabOp", "SIZEOF_GET_VERSION", struct gnttab_get_version);
+    OFF("GnttabOp", "SWAP_REF_A", struct gnttab_swap_grant_ref, ref_a);
+    OFF("GnttabOp", "SWAP_REF_B", struct gnttab_swap_grant_ref, ref_b);
+    OFF("GnttabOp", "SWAP_STATUS", struct gnttab_swap_grant_ref, status);
+    SZ("GnttabOp", "SIZEOF_SWAP_GRANT_REF", struct gnttab_swap_grant_ref);
+    OFF("GnttabOp", "CACHE_FLUSH_A", struct gnttab_cache_flush, a);
+    OFF("GnttabOp", "CACHE_FLUSH_OFFSET", struct gnttab_cache_flush, offset);
+    OFF("GnttabOp", "CACHE_FLUSH_LENGTH", struct gnttab_cache_flush, length);
+    OFF("GnttabOp", "CACHE_FLUSH_OP", struct gnttab_cache_flush, op);
+    SZ("GnttabOp", "SIZEOF_CACHE_FLUSH", struct gnttab_cache_flush);
+
+    C("GrantFlags", GTF_invalid); C("GrantFlags", GTF_permit_access); C("GrantFlags", GTF_accept_transfer);
+    C("GrantFlags", GTF_transitive); C("GrantFlags", GTF_type_mask); C("GrantFlags", GTF_readonly);
+    C("GrantFlags", GTF_reading); C("GrantFlags", GTF_writing); C("GrantFlags", GTF_PWT);
+    C("GrantFlags", GTF_PCD); C("GrantFlags", GTF_PAT); C("GrantFlags", GTF_sub_page);
+    C("GrantFlags", GTF_transfer_committed); C("GrantFlags", GTF_transfer_completed);
+    C("GrantFlags", GNTMAP_device_map); C("GrantFlags", GNTMAP_host_map); C("GrantFlags", GNTMAP_readonly);
+    C("GrantFlags", GNTMAP_application_map); C("GrantFlags", GNTMAP_contains_pte);
+    C("GrantFlags", GNTCOPY_source_gref); C("GrantFlags", GNTCOPY_dest_gref);
+
+    C("GnttabStatus", GNTST_okay); C("GnttabStatus", GNTST_general_error); C("GnttabStatus", GNTST_bad_domain);
+    C("GnttabStatus", GNTST_bad_gntref); C("GnttabStatus", GNTST_bad_handle);
+    C("GnttabStatus", GNTST_bad_virt_addr); C("GnttabStatus", GNTST_bad_dev_addr);
+    C("GnttabStatus", GNTST_no_device_space); C("GnttabStatus", GNTST_permission_denied);
+    C("GnttabStatus", GNTST_bad_page); C("GnttabStatus", GNTST_bad_copy_arg);
+    C("GnttabStatus", GNTST_address_too_big); C("GnttabStatus", GNTST_eagain); C("GnttabStatus", GNTST_no_space);
+
+    OFF("GrantEntryLayout", "V1_FLAGS", struct grant_entry_v1, flags);
+    OFF("GrantEntryLayout", "V1_DOMID", struct grant_entry_v1, domid);
+    OFF("GrantEntryLayout", "V1_FRAME", struct grant_entry_v1, frame);
+    SZ("GrantEntryLayout", "SIZEOF_GRANT_ENTRY_V1", struct grant_entry_v1);
+    OFF("GrantEntryLayout", "V2_FLAGS", union grant_entry_v2, hdr.flags);
+    OFF("GrantEntryLayout", "V2_DOMID", union grant_entry_v2, hdr.domid);
+    OFF("GrantEntryLayout", "V2_FULL_PAGE_FRAME", union grant_entry_v2, full_page.frame);
+    OFF("GrantEntryLayout", "V2_SUB_PAGE_PAGE_OFF", union grant_entry_v2, sub_page.page_off);
+    OFF("GrantEntryLayout", "V2_SUB_PAGE_LENGTH", union grant_entry_v2, sub_page.length);
+    OFF("GrantEntryLayout", "V2_SUB_PAGE_FRAME", union grant_entry_v2, sub_page.frame);
+    OFF("GrantEntryLayout", "V2_TRANSITIVE_TRANS_DOMID", union grant_entry_v2, transitive.trans_domid);
+    OFF("GrantEntryLayout", "V2_TRANSITIVE_GREF", union grant_entry_v2, transitive.gref);
+    SZ("GrantEntryLayout", "SIZEOF_GRANT_ENTRY_V2", union grant_entry_v2);
+    SZ("GrantEntryLayout", "SIZEOF_GRANT_STATUS", grant_status_t);
+    C("GrantEntryLayout", GNTTAB_NR_RESERVED_ENTRIES); C("GrantEntryLayout", GNTTAB_RESERVED_CONSOLE);
+    C("GrantEntryLayout", GNTTAB_RESERVED_XENSTORE);
+
     return 0;
 }
