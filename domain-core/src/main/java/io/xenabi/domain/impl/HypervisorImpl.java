@@ -29,9 +29,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -56,13 +54,8 @@ public final class HypervisorImpl implements Hypervisor {
     static final int NR_PIRQS_HWDOM = 256;
     static final long DOM0_MEMORY_MIB = 64;
 
-    /** One variant service present in the framework. */
-    record EvtchnImpl(AbiVariant variant, EvtchnVariant service) {
-    }
-
     private final Map<Integer, Domain> domains = new ConcurrentSkipListMap<>();
-    private final Map<String, EvtchnImpl> evtchnVariants = new ConcurrentHashMap<>();
-    private final List<String> refused = new CopyOnWriteArrayList<>();
+    private final Variants variants = new Variants();
     private final EventChannels evtchn = new EventChannels(this);
     private final long bootNanos = System.nanoTime();
     private final Object createLock = new Object();
@@ -80,37 +73,8 @@ public final class HypervisorImpl implements Hypervisor {
     @Reference(service = EvtchnVariant.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     public void addEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
-        AbiVariant v;
-        try {
-            v = AbiVariant.fromProperties(properties);
-        } catch (IllegalArgumentException e) {
-            refuse("event-channel variant service refused: " + e.getMessage());
-            return;
-        }
-        if (!AbiVariant.FAMILY_EVTCHN.equals(v.family())) {
-            refuse("variant " + v.qualifiedName() + " registered as an event-channel variant");
-            return;
-        }
-        synchronized (evtchnVariants) {
-            for (EvtchnImpl other : evtchnVariants.values()) {
-                if (!v.isBase() && other.variant.capability() == v.capability()
-                        && !other.variant.name().equals(v.name())) {
-                    refuse("variant " + v.qualifiedName() + " refused: capability bit " + v.capability()
-                            + " is owned by " + other.variant.qualifiedName());
-                    return;
-                }
-                if (v.isBase() && other.variant.isBase() && !other.variant.name().equals(v.name())) {
-                    refuse("variant " + v.qualifiedName() + " refused: " + other.variant.qualifiedName()
-                            + " is already the base event-channel ABI");
-                    return;
-                }
-            }
-            if (evtchnVariants.putIfAbsent(v.name(), new EvtchnImpl(v, service)) != null) {
-                refuse("second implementation of " + v.qualifiedName() + " ignored");
-                return;
-            }
-        }
-        if (v.isBase()) {
+        AbiVariant v = variants.add(AbiVariant.FAMILY_EVTCHN, service, properties);
+        if (v != null && v.isBase()) {
             for (Domain d : domains.values()) {
                 d.eventLock.lock();
                 d.opsLock.writeLock().lock();
@@ -127,33 +91,23 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     public void removeEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
-        evtchnVariants.values().removeIf(i -> i.service == service);
+        variants.remove(service);
     }
 
-    private void refuse(String why) {
-        refused.add(why);
-        LOG.log(System.Logger.Level.WARNING, why);
-    }
-
-    /** Problems met while tracking variant services, newest last. */
+    /** Problems met while tracking variant services, oldest first. */
     public List<String> refusals() {
-        return List.copyOf(refused);
+        return variants.refusals();
     }
 
-    private EvtchnImpl baseEvtchn() {
-        for (EvtchnImpl i : evtchnVariants.values()) {
-            if (i.variant.isBase()) {
-                return i;
-            }
-        }
-        return null;
+    private Variants.Impl<EvtchnVariant> baseEvtchn() {
+        return variants.base(AbiVariant.FAMILY_EVTCHN);
     }
 
     /** Gives a domain (event lock and opsLock write held) a fresh instance of the base ABI. */
     private void attachBase(Domain d) {
-        EvtchnImpl base = baseEvtchn();
-        d.ops = base.service.create(d);
-        d.evtchnVariant = base.variant;
+        Variants.Impl<EvtchnVariant> base = baseEvtchn();
+        d.ops = base.service().create(d);
+        d.evtchnVariant = base.variant();
         if (d.port(0) == null) {
             d.allocatePort(0);
             d.port(0).state = Port.ECS_RESERVED;
@@ -194,19 +148,16 @@ public final class HypervisorImpl implements Hypervisor {
         d.opsLock.writeLock().lock();
         try {
             AbiVariant current = d.evtchnVariant;
-            EvtchnImpl inUse = current == null ? null : evtchnVariants.get(current.name());
-            if (inUse != null && inUse.service.setupOps().contains(cmd)) {
+            Variants.Impl<EvtchnVariant> inUse = current == null ? null
+                    : variants.get(AbiVariant.FAMILY_EVTCHN, current.name());
+            if (inUse != null && inUse.service().setupOps().contains(cmd)) {
                 return d.ops.setupOp(vcpu, cmd, gpa);
             }
-            long permit = d.config.abiPermit() & hostMaxPermit;
-            for (EvtchnImpl cand : evtchnVariants.values()) {
-                if (!cand.service.setupOps().contains(cmd)) {
+            for (Variants.Impl<EvtchnVariant> cand : variants.<EvtchnVariant>of(AbiVariant.FAMILY_EVTCHN)) {
+                if (!cand.service().setupOps().contains(cmd) || !permits(d, cand.variant())) {
                     continue;
                 }
-                if (!cand.variant.isBase() && !AbiCapability.permits(permit, cand.variant.capability())) {
-                    continue;
-                }
-                EvtchnPortOps fresh = cand.service.create(d);
+                EvtchnPortOps fresh = cand.service().create(d);
                 long rc;
                 try {
                     rc = fresh.setupOp(vcpu, cmd, gpa);
@@ -218,7 +169,7 @@ public final class HypervisorImpl implements Hypervisor {
                     fresh.destroy();
                     return rc;
                 }
-                switchAbi(d, fresh, cand.variant);
+                switchAbi(d, fresh, cand.variant());
                 return rc;
             }
             return EventChannels.unsupported(cmd);
@@ -226,6 +177,11 @@ public final class HypervisorImpl implements Hypervisor {
             d.opsLock.writeLock().unlock();
             d.eventLock.unlock();
         }
+    }
+
+    /** available ∩ permitted by the domain ∩ host maximum; base variants are always permitted. */
+    boolean permits(Domain d, AbiVariant v) {
+        return v.isBase() || AbiCapability.permits(d.config.abiPermit() & hostMaxPermit, v.capability());
     }
 
     /** Moves every open port to the new ABI, carrying pending events over (Xen's setup_ports). */
@@ -442,12 +398,7 @@ public final class HypervisorImpl implements Hypervisor {
 
     @Override
     public List<AbiVariant> variants() {
-        List<AbiVariant> out = new ArrayList<>();
-        for (EvtchnImpl i : evtchnVariants.values()) {
-            out.add(i.variant);
-        }
-        out.sort(Comparator.comparing(AbiVariant::qualifiedName));
-        return out;
+        return variants.all();
     }
 
     @Deactivate
