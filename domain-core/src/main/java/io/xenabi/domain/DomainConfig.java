@@ -12,14 +12,27 @@ import io.xenabi.abi.AbiCapability;
  * @param memoryMiB guest RAM in MiB
  * @param maxEventChannels highest port number the guest may use (xl's
  *     {@code max_event_channels}, default {@value #DEFAULT_MAX_EVENT_CHANNELS})
+ * @param maxGrantFrames the most grant-table frames (xl's {@code max_grant_frames})
+ * @param maxMaptrackFrames the most maptrack frames (xl's {@code max_maptrack_frames})
  * @param abiPermit capability bitmap of permitted advanced variants
  */
-public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, long abiPermit) {
+public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, int maxGrantFrames,
+        int maxMaptrackFrames, long abiPermit) {
     /** xl's default {@code max_event_channels} (tools/libs/light/libxl_create.c). */
     public static final int DEFAULT_MAX_EVENT_CHANNELS = 1023;
+    /** Xen's default {@code gnttab_max_frames}. */
+    public static final int DEFAULT_MAX_GRANT_FRAMES = 64;
+    /** Xen's default {@code gnttab_max_maptrack_frames}. */
+    public static final int DEFAULT_MAX_MAPTRACK_FRAMES = 1024;
     public static final long DEFAULT_MEMORY_MIB = 128;
     /** vCPUs whose vcpu_info lives in shared_info ({@code XEN_LEGACY_MAX_VCPUS}). */
     public static final int MAX_VCPUS = 32;
+
+    /** A configuration with Xen's default grant-table limits. */
+    public DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, long abiPermit) {
+        this(name, vcpus, memoryMiB, maxEventChannels, DEFAULT_MAX_GRANT_FRAMES, DEFAULT_MAX_MAPTRACK_FRAMES,
+                abiPermit);
+    }
 
     /** A domain named {@code name} with one vCPU, 128 MiB, xl's limits and every variant permitted. */
     public static DomainConfig named(String name) {
@@ -27,18 +40,26 @@ public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventC
     }
 
     public DomainConfig withVcpus(int v) {
-        return new DomainConfig(name, v, memoryMiB, maxEventChannels, abiPermit);
+        return new DomainConfig(name, v, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit);
     }
 
     public DomainConfig withMemoryMiB(long m) {
-        return new DomainConfig(name, vcpus, m, maxEventChannels, abiPermit);
+        return new DomainConfig(name, vcpus, m, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit);
     }
 
     public DomainConfig withMaxEventChannels(int n) {
-        return new DomainConfig(name, vcpus, memoryMiB, n, abiPermit);
+        return new DomainConfig(name, vcpus, memoryMiB, n, maxGrantFrames, maxMaptrackFrames, abiPermit);
+    }
+
+    public DomainConfig withMaxGrantFrames(int n) {
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, n, maxMaptrackFrames, abiPermit);
+    }
+
+    public DomainConfig withMaxMaptrackFrames(int n) {
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, n, abiPermit);
     }
 
     public DomainConfig withAbiPermit(long bitmap) {
-        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, bitmap);
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, bitmap);
     }
 }

@@ -54,4 +54,10 @@ public interface Hypervisor {
 
     /** The ABI variants present now, both families. */
     List<AbiVariant> variants();
+
+    /** The grant entries in use in the domain's grant table (type set, or pinned). */
+    List<GrantInfo> grants(int domid);
+
+    /** The grant-table version the domain uses (1 until it asks for another). */
+    int grantVersion(int domid);
 }

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.xenabi.abi.AbiVariant;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.evtchn.EvtchnVariant;
+import io.xenabi.gnttab.GrantVersion;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -52,7 +53,7 @@ public class BundlesActiveIT {
             }
         }
         assertTrue("not active: " + notActive, notActive.isEmpty());
-        assertEquals("the seven xenabi bundles", 7, xenabi);
+        assertEquals("the ten xenabi bundles", 10, xenabi);
     }
 
     @Test
@@ -67,13 +68,23 @@ public class BundlesActiveIT {
     }
 
     @Test
-    public void theHypervisorSeesBothVariantsAndDomainZero() {
+    public void bothGrantTableVersionsAreRegisteredWithTheirProperties() throws Exception {
+        Map<String, Object> capabilityByName = new HashMap<>();
+        for (ServiceReference<GrantVersion> r : context.getServiceReferences(GrantVersion.class, null)) {
+            assertEquals("gnttab", r.getProperty(AbiVariant.PROP_FAMILY));
+            capabilityByName.put((String) r.getProperty(AbiVariant.PROP_VARIANT), r.getProperty(AbiVariant.PROP_CAPABILITY));
+        }
+        assertEquals(Map.of("v1", -1, "v2", 1), capabilityByName);
+    }
+
+    @Test
+    public void theHypervisorSeesTheFourVariantsAndDomainZero() {
         assertNotNull(hypervisor);
         List<String> names = new ArrayList<>();
         for (AbiVariant v : hypervisor.variants()) {
             names.add(v.qualifiedName());
         }
-        assertEquals(List.of("evtchn-2l", "evtchn-fifo"), names);
+        assertEquals(List.of("evtchn-2l", "evtchn-fifo", "gnttab-v1", "gnttab-v2"), names);
         assertEquals("Domain-0", hypervisor.info(Hypervisor.DOMID_0).orElseThrow().name());
     }
 }

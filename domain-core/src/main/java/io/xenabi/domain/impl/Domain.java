@@ -51,6 +51,9 @@ final class Domain implements EvtchnDomain {
     volatile AbiVariant evtchnVariant;
     volatile EvtchnPortOps ops;
 
+    /** The grant table; null until a base grant-table version is present. */
+    volatile Grants grants;
+
     /** vCPUs polling (Xen's {@code d->poll_mask}). */
     final AtomicLong pollMask = new AtomicLong();
 

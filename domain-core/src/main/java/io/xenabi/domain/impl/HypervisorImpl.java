@@ -24,6 +24,10 @@ import io.xenabi.domain.Hypervisor;
 import io.xenabi.domain.PortInfo;
 import io.xenabi.evtchn.EvtchnPortOps;
 import io.xenabi.evtchn.EvtchnVariant;
+import io.xenabi.gnttab.GrantEntry;
+import io.xenabi.gnttab.GrantFlags;
+import io.xenabi.gnttab.GrantVersion;
+import io.xenabi.domain.GrantInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -53,10 +57,13 @@ public final class HypervisorImpl implements Hypervisor {
     static final int NR_PIRQS_DOMU = 24 + 32;
     static final int NR_PIRQS_HWDOM = 256;
     static final long DOM0_MEMORY_MIB = 64;
+    /** Xen's INITIAL_NR_GRANT_FRAMES. */
+    static final int INITIAL_NR_GRANT_FRAMES = 1;
 
     private final Map<Integer, Domain> domains = new ConcurrentSkipListMap<>();
     private final Variants variants = new Variants();
     private final EventChannels evtchn = new EventChannels(this);
+    private final GrantTables gnttab = new GrantTables(this);
     private final long bootNanos = System.nanoTime();
     private final Object createLock = new Object();
     private volatile long hostMaxPermit = AbiCapability.ALL;
@@ -92,6 +99,38 @@ public final class HypervisorImpl implements Hypervisor {
 
     public void removeEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
         variants.remove(service);
+    }
+
+    @Reference(service = GrantVersion.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    public void addGrantVersion(GrantVersion service, Map<String, Object> properties) {
+        AbiVariant v = variants.add(AbiVariant.FAMILY_GNTTAB, service, properties);
+        if (v != null && v.isBase()) {
+            for (Domain d : domains.values()) {
+                attachGrantTable(d);
+            }
+        }
+    }
+
+    public void removeGrantVersion(GrantVersion service, Map<String, Object> properties) {
+        variants.remove(service);
+    }
+
+    <S> List<Variants.Impl<S>> variantsOf(String family, Class<S> type) {
+        return variants.of(family);
+    }
+
+    /** Gives a domain its grant table (v1, one frame) once a base version is present. */
+    private void attachGrantTable(Domain d) {
+        Variants.Impl<GrantVersion> base = variants.base(AbiVariant.FAMILY_GNTTAB);
+        if (base == null || d.grants != null) {
+            return;
+        }
+        Grants g = new Grants(d, d.config.maxGrantFrames(), d.config.maxMaptrackFrames());
+        g.version = base.service();
+        g.variant = base.variant();
+        g.grow(INITIAL_NR_GRANT_FRAMES);
+        d.grants = g;
     }
 
     /** Problems met while tracking variant services, oldest first. */
@@ -219,6 +258,12 @@ public final class HypervisorImpl implements Hypervisor {
             throw new DomainException("max_event_channels=" + config.maxEventChannels() + " is outside 1.."
                     + (Domain.MAX_PORTS - 1));
         }
+        if (config.maxGrantFrames() < INITIAL_NR_GRANT_FRAMES || config.maxGrantFrames() > 4096) {
+            throw new DomainException("max_grant_frames=" + config.maxGrantFrames() + " is outside 1..4096");
+        }
+        if (config.maxMaptrackFrames() < 0 || config.maxMaptrackFrames() > (1 << 20)) {
+            throw new DomainException("max_maptrack_frames=" + config.maxMaptrackFrames() + " is outside 0..1048576");
+        }
         if ((config.abiPermit() & ~AbiCapability.ALL) != 0) {
             throw new DomainException("abi permit bitmap 0x" + Long.toHexString(config.abiPermit())
                     + " sets bits beyond " + AbiCapability.MAX_BIT);
@@ -243,6 +288,7 @@ public final class HypervisorImpl implements Hypervisor {
                 d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
+            attachGrantTable(d);
             domains.put(domid, d);
             return domid;
         }
@@ -397,6 +443,43 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     @Override
+    public List<GrantInfo> grants(int domid) {
+        Grants g = domain(domid).grants;
+        List<GrantInfo> out = new ArrayList<>();
+        if (g == null) {
+            return out;
+        }
+        g.lock.lock();
+        try {
+            GrantVersion v = g.version;
+            for (int ref = 0; ref < g.nrEntries(); ref++) {
+                GrantEntry e = v.read(g, ref);
+                int pins = g.mappingsOf(ref);
+                if (e.type() == GrantFlags.GTF_invalid && pins == 0) {
+                    continue;
+                }
+                long frame = e.type() == GrantFlags.GTF_transitive ? e.transGref() : e.frame();
+                out.add(new GrantInfo(ref, e.flags(), e.domid(), frame, v.version(), pins, v.statusBits(g, ref)));
+            }
+        } finally {
+            g.lock.unlock();
+        }
+        return out;
+    }
+
+    @Override
+    public int grantVersion(int domid) {
+        Grants g = domain(domid).grants;
+        return g == null ? 0 : g.version.version();
+    }
+
+    /** Maptrack handles the domain holds as a mapper (tests). */
+    int grantMappings(int domid) {
+        Grants g = domain(domid).grants;
+        return g == null ? 0 : g.mappingsInUse();
+    }
+
+    @Override
     public List<AbiVariant> variants() {
         return variants.all();
     }
@@ -450,6 +533,9 @@ public final class HypervisorImpl implements Hypervisor {
                 case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT
                         : d.ops == null ? -io.xenabi.abi.XenErrno.EAGAIN
                         : evtchn.op(d, vcpu, (int) args[0], args[1]);
+                case Hypercall.__HYPERVISOR_grant_table_op -> args.length < 3 ? -EFAULT
+                        : d.grants == null ? -ENOSYS
+                        : gnttab.op(d, (int) args[0], args[1], args[2]);
                 case Hypercall.__HYPERVISOR_sched_op -> args.length < 1 ? -EFAULT
                         : schedOp(d, vcpu, (int) args[0], args.length > 1 ? args[1] : 0);
                 case Hypercall.__HYPERVISOR_memory_op -> args.length < 2 ? -EFAULT
@@ -591,6 +677,48 @@ public final class HypervisorImpl implements Hypervisor {
 
     // ---------------------------------------------------------------- memory_op
 
+    /**
+     * XENMAPSPACE_grant_table (xen/common/grant_table.c, gnttab_map_frame): idx names a shared
+     * frame, or with XENMAPIDX_grant_table_status a status frame (v2 only); an idx beyond the
+     * table grows it up to the limit. A frame is mapped at one gfn at a time (XSA-379): mapping
+     * it again moves it, and its old gfn gets a fresh page.
+     */
+    private static long mapGrantFrame(Domain d, long idx, long gpfn) {
+        Grants g = d.grants;
+        if (g == null) {
+            return -EINVAL;
+        }
+        boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0;
+        long i = idx & ~MemoryOp.XENMAPIDX_grant_table_status;
+        g.lock.lock();
+        try {
+            GuestPage frame;
+            long[] gfns;
+            if (status) {
+                if (i >= g.nrStatusFrames()) {
+                    return -EINVAL; // no status frames under v1, or beyond them
+                }
+                frame = g.statusFrame((int) i);
+                gfns = g.statusGfn;
+            } else {
+                if (i >= g.maxFrames || !g.grow((int) Math.max(g.nrFrames(), i + 1))) {
+                    return -EINVAL;
+                }
+                frame = g.sharedFrame((int) i);
+                gfns = g.sharedGfn;
+            }
+            long old = gfns[(int) i];
+            if (old != Grants.INVALID_GFN && old != gpfn) {
+                d.memory.map(old, new GuestPage());
+            }
+            d.memory.map(gpfn, frame);
+            gfns[(int) i] = gpfn;
+            return 0;
+        } finally {
+            g.lock.unlock();
+        }
+    }
+
     private long memoryOp(Domain d, int cmd, long gpa) {
         if (cmd != MemoryOp.XENMEM_add_to_physmap) {
             return -ENOSYS;
@@ -607,15 +735,16 @@ public final class HypervisorImpl implements Hypervisor {
         if (target != d && !d.privileged) {
             return -EPERM;
         }
-        if (space != MemoryOp.XENMAPSPACE_shared_info) {
-            // Grant-table frames arrive with the grant-table family; other spaces are not emulated.
-            return space == MemoryOp.XENMAPSPACE_grant_table ? -EOPNOTSUPP : -EINVAL;
-        }
-        if (idx != 0 || !target.memory.isValidGfn(gpfn)) {
+        if (!target.memory.isValidGfn(gpfn)) {
             return -EINVAL;
         }
-        GuestPage shared = target.sharedInfo;
-        target.memory.map(gpfn, shared);
+        if (space == MemoryOp.XENMAPSPACE_grant_table) {
+            return mapGrantFrame(target, idx, gpfn);
+        }
+        if (space != MemoryOp.XENMAPSPACE_shared_info || idx != 0) {
+            return -EINVAL;
+        }
+        target.memory.map(gpfn, target.sharedInfo);
         return 0;
     }
 }

@@ -1,0 +1,252 @@
+package io.xenabi.domain.impl;
+
+import io.xenabi.abi.GuestMemory;
+import io.xenabi.abi.GuestPage;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.gnttab.GrantEntryLayout;
+import io.xenabi.gnttab.GrantTable;
+import io.xenabi.gnttab.GrantVersion;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One domain's grant table: Xen's {@code struct grant_table} (shared and status frames, the
+ * version in use, the active entries with their pins) and, for the domain as a mapper, its
+ * maptrack. The frames are hypervisor pages the guest maps into its physmap; their gfns are
+ * remembered as Xen's x86 {@code shared_gfn}/{@code status_gfn}.
+ */
+final class Grants implements GrantTable {
+    /** Xen's INVALID_GFN as the guest sees it in a frame list. */
+    static final long INVALID_GFN = -1L;
+    /** Pin counters, 8 bits each, as Xen's GNTPIN_* (xen/common/grant_table.c). */
+    static final int GNTPIN_hstw_inc = 1;
+    static final int GNTPIN_hstr_inc = 1 << 8;
+    static final int GNTPIN_devw_inc = 1 << 16;
+    static final int GNTPIN_devr_inc = 1 << 24;
+    static final int GNTPIN_hstw_mask = 0xFF;
+    static final int GNTPIN_hstr_mask = 0xFF << 8;
+    static final int GNTPIN_devw_mask = 0xFF << 16;
+    static final int GNTPIN_devr_mask = 0xFF << 24;
+    /** A counter about to overflow (Xen refuses at the top bit of any of them). */
+    static final int GNTPIN_overflow = 0x80808080;
+    /** struct grant_mapping is 16 bytes: 256 handles per maptrack frame. */
+    static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
+
+    /** Xen's struct active_grant_entry. */
+    static final class Active {
+        int pin;
+        /** The domain holding the pins. */
+        int domid;
+        long frame;
+        int start;
+        int length;
+        /** Transitive: the grant this one resolved to, released with its last pin. */
+        Ref trans;
+
+        /** A pinned grant of another table that a transitive grant resolved to. */
+        record Ref(Grants table, int ref, boolean writable, GrantTables.Buf buf) {
+        }
+    }
+
+    /** Xen's struct grant_mapping: one handle of this domain as mapper. */
+    static final class Mapping {
+        Grants granter;
+        int ref;
+        int flags;
+        long hostGfn;
+        GuestPage displaced;
+        long devBusAddr;
+    }
+
+    final Domain domain;
+    final ReentrantLock lock = new ReentrantLock();
+    final int maxFrames;
+    final int maxMaptrack;
+    volatile AbiVariant variant;
+    volatile GrantVersion version;
+    private final List<GuestPage> shared = new ArrayList<>();
+    private final List<GuestPage> status = new ArrayList<>();
+    final long[] sharedGfn;
+    final long[] statusGfn;
+    private Active[] active = new Active[0];
+
+    final ReentrantLock maptrackLock = new ReentrantLock();
+    private final List<Mapping> maptrack = new ArrayList<>();
+    private final List<Integer> freeHandles = new ArrayList<>();
+
+    Grants(Domain domain, int maxFrames, int maxMaptrackFrames) {
+        this.domain = domain;
+        this.maxFrames = maxFrames;
+        this.maxMaptrack = (int) Math.min(Integer.MAX_VALUE, (long) maxMaptrackFrames * MAPTRACK_PER_PAGE);
+        this.sharedGfn = new long[maxFrames];
+        this.statusGfn = new long[maxFrames];
+        Arrays.fill(sharedGfn, INVALID_GFN);
+        Arrays.fill(statusGfn, INVALID_GFN);
+    }
+
+    @Override
+    public int domid() {
+        return domain.domid;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return domain.memory;
+    }
+
+    @Override
+    public int nrFrames() {
+        return shared.size();
+    }
+
+    @Override
+    public GuestPage sharedFrame(int i) {
+        return shared.get(i);
+    }
+
+    @Override
+    public int nrStatusFrames() {
+        return status.size();
+    }
+
+    @Override
+    public GuestPage statusFrame(int i) {
+        return status.get(i);
+    }
+
+    int nrEntries() {
+        return shared.size() * version.entriesPerFrame();
+    }
+
+    /** Xen's gnttab_grow_table (lock held): false when {@code frames} exceeds the limit. */
+    boolean grow(int frames) {
+        if (frames > maxFrames) {
+            return false;
+        }
+        while (shared.size() < frames) {
+            shared.add(new GuestPage());
+        }
+        ensureStatusFrames();
+        int entries = nrEntries();
+        if (active.length < entries) {
+            active = Arrays.copyOf(active, entries);
+        }
+        return true;
+    }
+
+    void ensureStatusFrames() {
+        int need = version.statusFramesFor(shared.size());
+        while (status.size() < need) {
+            status.add(new GuestPage());
+        }
+    }
+
+    /** Releases the status frames (v2 to v1), taking them out of the guest's physmap. */
+    void dropStatusFrames() {
+        for (int i = 0; i < statusGfn.length; i++) {
+            if (statusGfn[i] != INVALID_GFN) {
+                domain.memory.map(statusGfn[i], new GuestPage());
+            }
+        }
+        status.clear();
+        Arrays.fill(statusGfn, INVALID_GFN);
+    }
+
+    Active active(int ref) {
+        Active a = active[ref];
+        if (a == null) {
+            a = new Active();
+            active[ref] = a;
+        }
+        return a;
+    }
+
+    /** Whether any entry at or beyond {@code from} is pinned (set_version's -EBUSY). */
+    boolean pinnedFrom(int from) {
+        for (int i = from; i < active.length; i++) {
+            if (active[i] != null && active[i].pin != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int pinOf(int ref) {
+        return ref < active.length && active[ref] != null ? active[ref].pin : 0;
+    }
+
+    /** Live mappings of entries of this table, for gnttab:list. */
+    int mappingsOf(int ref) {
+        int pin = pinOf(ref);
+        return ((pin & GNTPIN_hstw_mask)) + ((pin & GNTPIN_hstr_mask) >>> 8) + ((pin & GNTPIN_devw_mask) >>> 16)
+                + ((pin & GNTPIN_devr_mask) >>> 24);
+    }
+
+    /** Zeroes every shared frame except the reserved entries (set_version). */
+    void clearUnreserved(int reservedBytes) {
+        for (int i = 0; i < shared.size(); i++) {
+            GuestPage p = shared.get(i);
+            int from = i == 0 ? reservedBytes : 0;
+            p.fill(from, GuestPage.PAGE_SIZE - from, (byte) 0);
+        }
+        for (GuestPage s : status) {
+            s.fill(0, GuestPage.PAGE_SIZE, (byte) 0);
+        }
+    }
+
+    static int reserved() {
+        return GrantEntryLayout.GNTTAB_NR_RESERVED_ENTRIES;
+    }
+
+    // ------------------------------------------------------------ maptrack (this domain maps)
+
+    /** get_maptrack_handle: a free handle, or -1 when the limit is reached. */
+    int newHandle(Mapping m) {
+        maptrackLock.lock();
+        try {
+            if (!freeHandles.isEmpty()) {
+                int h = freeHandles.remove(freeHandles.size() - 1);
+                maptrack.set(h, m);
+                return h;
+            }
+            if (maptrack.size() >= maxMaptrack) {
+                return -1;
+            }
+            maptrack.add(m);
+            return maptrack.size() - 1;
+        } finally {
+            maptrackLock.unlock();
+        }
+    }
+
+    Mapping mapping(long handle) {
+        maptrackLock.lock();
+        try {
+            return handle >= 0 && handle < maptrack.size() ? maptrack.get((int) handle) : null;
+        } finally {
+            maptrackLock.unlock();
+        }
+    }
+
+    void freeHandle(int handle) {
+        maptrackLock.lock();
+        try {
+            maptrack.set(handle, null);
+            freeHandles.add(handle);
+        } finally {
+            maptrackLock.unlock();
+        }
+    }
+
+    /** Handles in use, for tests and the shell. */
+    int mappingsInUse() {
+        maptrackLock.lock();
+        try {
+            return (int) maptrack.stream().filter(m -> m != null).count();
+        } finally {
+            maptrackLock.unlock();
+        }
+    }
+}
