@@ -96,12 +96,35 @@ final class GrantTables {
     // ------------------------------------------------------------ sizing and versions
 
     private long setupTable(Domain cur, long gpa) {
-        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_SETUP_TABLE);
-        Domain d = hv.domainByAnyId(cur, s.u16(SETUP_DOM));
-        long nr = s.u32AsLong(SETUP_NR_FRAMES);
-        long list = s.u64(SETUP_FRAME_LIST);
-        int status;
+        return frameList(cur, gpa, SIZEOF_SETUP_TABLE, SETUP_DOM, SETUP_NR_FRAMES, SETUP_FRAME_LIST, SETUP_STATUS,
+                (g, nr) -> nr > g.maxFrames || !g.grow((int) nr) ? null : g.sharedGfn);
+    }
+
+    private long getStatusFrames(Domain cur, long gpa) {
+        // XSA-382: the request is checked against the *status* frames.
+        return frameList(cur, gpa, SIZEOF_GET_STATUS_FRAMES, STATUS_FRAMES_DOM, STATUS_FRAMES_NR_FRAMES,
+                STATUS_FRAMES_FRAME_LIST, STATUS_FRAMES_STATUS, (g, nr) -> nr > g.nrStatusFrames() ? null : g.statusGfn);
+    }
+
+    /** What setup_table and get_status_frames do to the table (locked): the gfns, or null to fail. */
+    @FunctionalInterface
+    private interface FrameSource {
+        long[] frames(Grants g, long nr);
+    }
+
+    /**
+     * The shape both setup_table and get_status_frames share: find the domain, check the
+     * caller may act on it, get the frames, write their gfns (u64 each) to the guest's list
+     * and the status to the struct.
+     */
+    private long frameList(Domain cur, long gpa, int size, int domOff, int nrOff, int listOff, int statusOff,
+            FrameSource source) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, size);
+        Domain d = hv.domainByAnyId(cur, s.u16(domOff));
+        long nr = s.u32AsLong(nrOff);
+        long list = s.u64(listOff);
         long[] gfns = null;
+        int status;
         if (d == null) {
             status = GNTST_bad_domain;
         } else if (!xsmTarget(cur, d)) {
@@ -110,12 +133,9 @@ final class GrantTables {
             Grants g = d.grants;
             g.lock.lock();
             try {
-                if (nr > g.maxFrames || !g.grow((int) nr)) {
-                    status = GNTST_general_error;
-                } else {
-                    gfns = java.util.Arrays.copyOf(g.sharedGfn, (int) nr);
-                    status = GNTST_okay;
-                }
+                long[] all = source.frames(g, nr);
+                status = all == null ? GNTST_general_error : GNTST_okay;
+                gfns = all == null ? null : java.util.Arrays.copyOf(all, (int) nr);
             } finally {
                 g.lock.unlock();
             }
@@ -125,7 +145,7 @@ final class GrantTables {
                 cur.memory.write64(list + 8L * i, gfns[i]);
             }
         }
-        s.put16(SETUP_STATUS, status).copyBack();
+        s.put16(statusOff, status).copyBack();
         return 0;
     }
 
@@ -146,41 +166,6 @@ final class GrantTables {
             }
         }
         s.copyBack();
-        return 0;
-    }
-
-    private long getStatusFrames(Domain cur, long gpa) {
-        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_GET_STATUS_FRAMES);
-        long nr = s.u32AsLong(STATUS_FRAMES_NR_FRAMES);
-        Domain d = hv.domainByAnyId(cur, s.u16(STATUS_FRAMES_DOM));
-        long list = s.u64(STATUS_FRAMES_FRAME_LIST);
-        long[] gfns = null;
-        int status;
-        if (d == null) {
-            status = GNTST_bad_domain;
-        } else if (!xsmTarget(cur, d)) {
-            status = GNTST_permission_denied;
-        } else {
-            Grants g = d.grants;
-            g.lock.lock();
-            try {
-                // XSA-382: compare with the *status* frames.
-                if (nr > g.nrStatusFrames()) {
-                    status = GNTST_general_error;
-                } else {
-                    gfns = java.util.Arrays.copyOf(g.statusGfn, (int) nr);
-                    status = GNTST_okay;
-                }
-            } finally {
-                g.lock.unlock();
-            }
-        }
-        if (gfns != null) {
-            for (int i = 0; i < gfns.length; i++) {
-                cur.memory.write64(list + 8L * i, gfns[i]);
-            }
-        }
-        s.put16(STATUS_FRAMES_STATUS, status).copyBack();
         return 0;
     }
 
