@@ -58,4 +58,7 @@ public interface GuestKernel {
 
     /** Masks the port, closes it (EVTCHNOP_close) and forgets its handler. */
     void close(int port);
+
+    /** The grant-table version the kernel uses. */
+    int grantVersion();
 }

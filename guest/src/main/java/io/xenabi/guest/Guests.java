@@ -50,4 +50,14 @@ public interface Guests {
      * @throws GuestException when no kernel runs there
      */
     GuestStats stats(int domid);
+
+    /**
+     * {@code from} asks for grant-table {@code version} (keeping v1 if refused, as Linux does),
+     * fills {@code pages} pages with a known pattern and grants each to {@code to}; {@code to}
+     * maps or copies each and checks the bytes; then the mappings go and {@code from} ends
+     * access and reclaims every page.
+     *
+     * @throws GuestException when either kernel is not running
+     */
+    ShareResult share(int from, int to, int pages, int version, ShareMode mode);
 }

@@ -104,6 +104,19 @@ final class ArgStack {
             return hv.hypercall(domid, vcpu, Hypercall.__HYPERVISOR_event_channel_op, cmd, gpa);
         }
 
+        /** {@code HYPERVISOR_grant_table_op(cmd, &struct, 1)}. */
+        long gnttabOp(int cmd) {
+            return hv.hypercall(domid, vcpu, Hypercall.__HYPERVISOR_grant_table_op, cmd, gpa, 1);
+        }
+
+        short s16(int offset) {
+            return (short) memory.read16(gpa + offset);
+        }
+
+        long u64(int offset) {
+            return memory.read64(gpa + offset);
+        }
+
         /** {@code HYPERVISOR_memory_op(cmd, &struct)}. */
         long memoryOp(int cmd) {
             return hv.hypercall(domid, vcpu, Hypercall.__HYPERVISOR_memory_op, cmd, gpa);

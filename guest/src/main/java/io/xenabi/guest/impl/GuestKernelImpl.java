@@ -59,6 +59,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
     private final Map<Integer, LongAdder> perPort = new ConcurrentHashMap<>();
 
     private GuestPage sharedInfo;
+    private final GrantFront grants;
     private EvtchnOps ops;
     private String fallbackReason = "";
     private volatile boolean stopping;
@@ -73,6 +74,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         this.memory = hv.memory(domid);
         this.physmap = new Physmap(vcpus);
         this.args = new ArgStack(hv, domid, memory, physmap, this::currentVcpu);
+        this.grants = new GrantFront(memory, physmap, args);
         this.threads = new Thread[vcpus];
         this.wakeIpi = new int[vcpus];
     }
@@ -476,6 +478,16 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
 
     static String errno(long rc) {
         return "-" + XenErrno.name(rc);
+    }
+
+    GrantFront grants() {
+        ensureUsable();
+        return grants;
+    }
+
+    @Override
+    public int grantVersion() {
+        return grants.version();
     }
 
     @Override

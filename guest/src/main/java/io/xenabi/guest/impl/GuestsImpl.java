@@ -8,6 +8,8 @@ import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.GuestStats;
 import io.xenabi.guest.Guests;
 import io.xenabi.guest.PingResult;
+import io.xenabi.guest.ShareMode;
+import io.xenabi.guest.ShareResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,5 +192,78 @@ public final class GuestsImpl implements Guests {
                 LOG.log(System.Logger.Level.WARNING, "closing port " + port + " of " + k + ": " + e.getMessage());
             }
         }
+    }
+
+    @Override
+    public ShareResult share(int from, int to, int pages, int version, ShareMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        if (pages < 1 || pages > Physmap.DATA_PAGES) {
+            throw new GuestException("pages=" + pages + " is outside 1.." + Physmap.DATA_PAGES);
+        }
+        GuestKernelImpl granter = running(from);
+        GuestKernelImpl receiver = running(to);
+        GrantFront gf = granter.grants();
+        GrantFront rf = receiver.grants();
+        long rc = gf.requestVersion(version);
+        String note = rc == 0 ? "" : "set_version(" + version + "): " + GuestKernelImpl.errno(rc) + ", stayed on v"
+                + gf.version();
+        long[] gfns = new long[pages];
+        int[] refs = new int[pages];
+        byte[][] expected = new byte[pages][];
+        for (int i = 0; i < pages; i++) {
+            gfns[i] = gf.allocPage();
+            expected[i] = pattern(from, to, i);
+            hypervisor.memory(from).write(gfns[i] << io.xenabi.abi.GuestPage.PAGE_SHIFT, expected[i], 0,
+                    expected[i].length);
+            refs[i] = gf.grantAccess(to, gfns[i], true);
+        }
+        int verified = 0;
+        long scratch = rf.allocPage();
+        byte[] seen = new byte[io.xenabi.abi.GuestPage.PAGE_SIZE];
+        for (int i = 0; i < pages; i++) {
+            try {
+                long at;
+                GrantFront.Mapped m = null;
+                if (mode == ShareMode.MAP) {
+                    m = rf.map(from, refs[i], true);
+                    at = m.gfn();
+                } else {
+                    rf.copyFrom(from, refs[i], scratch);
+                    at = scratch;
+                }
+                hypervisor.memory(to).read(at << io.xenabi.abi.GuestPage.PAGE_SHIFT, seen, 0, seen.length);
+                if (m != null) {
+                    rf.unmap(m);
+                }
+                if (java.util.Arrays.equals(seen, expected[i])) {
+                    verified++;
+                }
+            } catch (GuestException e) {
+                LOG.log(System.Logger.Level.WARNING, "share page " + i + ": " + e.getMessage());
+            }
+        }
+        rf.freePage(scratch);
+        int reclaimed = 0;
+        for (int i = 0; i < pages; i++) {
+            if (gf.endAccess(refs[i])) {
+                gf.freePage(gfns[i]);
+                reclaimed++;
+            }
+        }
+        int ok = Math.min(verified, reclaimed);
+        return new ShareResult(from, to, gf.version(), mode, pages, ok, pages - ok, note);
+    }
+
+    /** A page's bytes, different for every page and pair of domains. */
+    private static byte[] pattern(int from, int to, int page) {
+        byte[] b = new byte[io.xenabi.abi.GuestPage.PAGE_SIZE];
+        int x = 0x9E3779B9 * (from * 65_537 + to * 257 + page + 1);
+        for (int i = 0; i < b.length; i++) {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            b[i] = (byte) x;
+        }
+        return b;
     }
 }

@@ -10,6 +10,10 @@ import io.xenabi.abi.DomId;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
+import io.xenabi.gnttab.v1.impl.GrantTableV1;
+import io.xenabi.gnttab.v2.impl.GrantTableV2;
+import io.xenabi.guest.ShareMode;
+import io.xenabi.guest.ShareResult;
 import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.EvtchnAbi;
@@ -26,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Guest kernels booted on the real hypervisor with both real event-channel ABIs. */
@@ -41,6 +46,10 @@ class GuestsImplTest {
                 AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
         hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
                 AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
+        hv.addGrantVersion(new GrantTableV1(), Map.of(AbiVariant.PROP_FAMILY, "gnttab",
+                AbiVariant.PROP_VARIANT, "v1", AbiVariant.PROP_CAPABILITY, -1));
+        hv.addGrantVersion(new GrantTableV2(), Map.of(AbiVariant.PROP_FAMILY, "gnttab",
+                AbiVariant.PROP_VARIANT, "v2", AbiVariant.PROP_CAPABILITY, 1));
         return hv;
     }
 
@@ -240,5 +249,33 @@ class GuestsImplTest {
         assertEquals(aPort, answered.get(5, TimeUnit.SECONDS)); // the echo of the bind's pending event
         b.close(bPort);
         a.close(aPort);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, MAP", "1, COPY", "2, MAP", "2, COPY"})
+    void sharedPagesAreReadBackExactlyAndReclaimed(int version, ShareMode mode) {
+        GuestKernel front = start("front", 1, AbiMode.AUTO);
+        GuestKernel back = start("back", 1, AbiMode.AUTO);
+        ShareResult r = guests.share(front.domid(), back.domid(), 16, version, mode);
+        assertEquals(16, r.shared());
+        assertEquals(16, r.verified());
+        assertEquals(0, r.failed());
+        assertEquals(version, r.version());
+        assertEquals(version, hv.grantVersion(front.domid()));
+        assertEquals(version, front.grantVersion());
+        assertTrue(hv.grants(front.domid()).isEmpty(), "every grant was ended and reclaimed");
+        ShareResult again = guests.share(front.domid(), back.domid(), 3, version, mode);
+        assertEquals(3, again.verified(), "references and pages are reused");
+    }
+
+    @Test
+    void aKernelRefusedV2StaysOnV1AsLinuxDoes() {
+        int d = hv.create(DomainConfig.named("old").withAbiPermit(0));
+        guests.start(d, AbiMode.AUTO);
+        GuestKernel back = start("back", 1, AbiMode.AUTO);
+        ShareResult r = guests.share(d, back.domid(), 4, 2, ShareMode.MAP);
+        assertEquals(1, r.version());
+        assertEquals(4, r.verified());
+        assertTrue(r.note().contains("ENOSYS"), r.note());
     }
 }

@@ -7,6 +7,8 @@ import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.GuestStats;
 import io.xenabi.guest.Guests;
 import io.xenabi.guest.PingResult;
+import io.xenabi.guest.ShareMode;
+import io.xenabi.guest.ShareResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +27,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=stop",
     "osgi.command.function=list",
     "osgi.command.function=ping",
-    "osgi.command.function=stats"
+    "osgi.command.function=stats",
+    "osgi.command.function=share"
 })
 public final class GuestCommands {
     private final Hypervisor hypervisor;
@@ -60,6 +63,43 @@ public final class GuestCommands {
     @Descriptor("list the running guest kernels")
     public String list() {
         return kernelTable(guests.kernels());
+    }
+
+    @Descriptor("FROM grants pages filled with a known pattern to TO, which maps or copies each and checks"
+            + " the bytes; then access is ended and the pages reclaimed; one line of results")
+    public String share(
+            @Descriptor("pages to share (default 1)") @Parameter(names = {"-p", "--pages"}, absentValue = "1")
+            String pages,
+            @Descriptor("grant-table version FROM asks for (default 1; Linux stays on v1 if refused)")
+            @Parameter(names = {"-v", "--version"}, absentValue = "1") String version,
+            @Descriptor("TO reads with GNTTABOP_copy") @Parameter(names = "--copy", presentValue = "true",
+                    absentValue = "false") boolean copy,
+            @Descriptor("TO reads by mapping (the default)") @Parameter(names = "--map", presentValue = "true",
+                    absentValue = "false") boolean map,
+            @Descriptor("granting domain, id or name") String from,
+            @Descriptor("mapping or copying domain, id or name") String to) {
+        int n = Arguments.nonNegativeInt("guest:share", "--pages", pages);
+        if (n == 0) {
+            throw new IllegalArgumentException("guest:share: --pages must be at least 1");
+        }
+        int v = Arguments.nonNegativeInt("guest:share", "--version", version);
+        if (v != 1 && v != 2) {
+            throw new IllegalArgumentException("guest:share: --version must be 1 or 2, not " + version);
+        }
+        if (copy && map) {
+            throw new IllegalArgumentException("guest:share: give --copy or --map, not both");
+        }
+        ShareMode mode = copy ? ShareMode.COPY : ShareMode.MAP;
+        int f = hypervisor.resolve(from);
+        int t = hypervisor.resolve(to);
+        ShareResult r = guests.share(f, t, n, v, mode);
+        return shareLine(nameOf(f), nameOf(t), r);
+    }
+
+    static String shareLine(String from, String to, ShareResult r) {
+        return "share " + from + "(" + r.from() + ") -> " + to + "(" + r.to() + "): version=" + r.version() + " mode="
+                + r.mode().name().toLowerCase(Locale.ROOT) + " shared=" + r.shared() + " verified=" + r.verified()
+                + " failed=" + r.failed() + (r.note().isEmpty() ? "" : " (" + r.note() + ")");
     }
 
     @Descriptor("ping over an interdomain event channel: FROM sends, TO echoes; one line of results")
