@@ -3,20 +3,12 @@ package io.xenabi.itests;
 import static org.junit.Assert.assertEquals;
 
 import io.xenabi.domain.DomainConfig;
-import io.xenabi.domain.Hypervisor;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.EvtchnAbi;
-import io.xenabi.guest.Guests;
 import io.xenabi.guest.PingResult;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import javax.inject.Inject;
-import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -24,35 +16,11 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 /** Domains driven by the guest kernels exchange events through the services, inside Felix. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class GuestExchangeIT {
+public class GuestExchangeIT extends GuestDomains {
     private static final int COUNT = 500;
 
-    @Inject
-    private Hypervisor hypervisor;
-
-    @Inject
-    private Guests guests;
-
-    private final List<Integer> created = new ArrayList<>();
-
-    @Configuration
-    public Option[] config() {
-        return XenabiOptions.xenabi();
-    }
-
-    @After
-    public void cleanUp() {
-        for (int domid : created) {
-            if (guests.kernel(domid).isPresent()) {
-                guests.stop(domid);
-            }
-            hypervisor.destroy(domid);
-        }
-    }
-
     private int boot(String name, AbiMode mode, EvtchnAbi expected) {
-        int domid = hypervisor.create(DomainConfig.named(name).withVcpus(2));
-        created.add(domid);
+        int domid = domain(DomainConfig.named(name).withVcpus(2));
         assertEquals(expected, guests.start(domid, mode).abi());
         assertEquals(expected.variantName(), hypervisor.info(domid).orElseThrow().evtchnAbi());
         return domid;
@@ -84,8 +52,7 @@ public class GuestExchangeIT {
 
     @Test
     public void aDomainNotPermittedFifoFallsBackToTwoLevel() {
-        int domid = hypervisor.create(DomainConfig.named("nofifo").withAbiPermit(0));
-        created.add(domid);
+        int domid = domain(DomainConfig.named("nofifo").withAbiPermit(0));
         assertEquals(EvtchnAbi.TWO_LEVEL, guests.start(domid, AbiMode.AUTO).abi());
         assertEquals("2l", hypervisor.info(domid).orElseThrow().evtchnAbi());
     }

@@ -2,6 +2,7 @@ package io.xenabi.shell.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xenabi.abi.AbiCapability;
 import io.xenabi.domain.DomainConfig;
@@ -125,5 +126,24 @@ class ParsingAndFormattingTest {
         GuestStats s = new GuestStats(3, EvtchnAbi.FIFO, "", 10, 1, 12, 0, Map.of(12, 2L, 3, 10L));
         assertEquals("guest a (domain 3): abi fifo\nupcalls 10 (spurious 1), events 12 (spurious 0)\n"
                 + "Port  Events\n   3      10\n  12       2", GuestCommands.statsText("a", s));
+    }
+
+    @Test
+    void grantEntriesAreListedWithTheirFlagsAndAccess() {
+        String t = GnttabCommands.grantTable(java.util.List.of(
+                new io.xenabi.domain.GrantInfo(8, 1 | 4, 2, 0x1f0, 1, 0, 0),
+                new io.xenabi.domain.GrantInfo(9, 1 | 0x100, 3, 0x20, 2, 1, 0x8 | 0x10)));
+        String[] lines = t.split("\n");
+        assertEquals(3, lines.length, t);
+        assertTrue(lines[1].matches("\\s*8\\s+permit_access,readonly\\s+2\\s+0x1f0\\s+1\\s+0\\s+--"), lines[1]);
+        assertTrue(lines[2].matches("\\s*9\\s+permit_access,sub_page\\s+3\\s+0x20\\s+2\\s+1\\s+rw"), lines[2]);
+        assertEquals("transitive", GnttabCommands.flags(3));
+    }
+
+    @Test
+    void theShareLineHoldsWhatTheIssueAsksFor() {
+        String line = GuestCommands.shareLine("front", "back", new io.xenabi.guest.ShareResult(1, 2, 2,
+                io.xenabi.guest.ShareMode.COPY, 16, 15, 1, ""));
+        assertEquals("share front(1) -> back(2): version=2 mode=copy shared=16 verified=15 failed=1", line);
     }
 }
