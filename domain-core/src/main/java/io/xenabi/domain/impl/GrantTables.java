@@ -433,6 +433,23 @@ final class GrantTables {
     }
 
     /**
+     * gnttab_release_mappings: a dying domain gives back every grant it still maps, so the
+     * granters see the pins go and can end access.
+     */
+    static void releaseMappings(Domain d) {
+        Grants g = d.grants;
+        if (g == null) {
+            return;
+        }
+        for (int handle : g.handlesInUse()) {
+            Mapping m = g.mapping(handle);
+            if (m != null) {
+                unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1);
+            }
+        }
+    }
+
+    /**
      * Clears GTF_writing with the last writable pin and GTF_reading with the last pin (the
      * entry's table locked). When a transitive grant loses its last pin, returns the grant it
      * resolved to, for the caller to release once it has unlocked: no two tables are ever

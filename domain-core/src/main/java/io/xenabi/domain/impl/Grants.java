@@ -240,6 +240,22 @@ final class Grants implements GrantTable {
         }
     }
 
+    /** The handles in use now (for gnttab_release_mappings). */
+    List<Integer> handlesInUse() {
+        maptrackLock.lock();
+        try {
+            List<Integer> out = new ArrayList<>();
+            for (int h = 0; h < maptrack.size(); h++) {
+                if (maptrack.get(h) != null) {
+                    out.add(h);
+                }
+            }
+            return out;
+        } finally {
+            maptrackLock.unlock();
+        }
+    }
+
     /** Handles in use, for tests and the shell. */
     int mappingsInUse() {
         maptrackLock.lock();

@@ -321,6 +321,7 @@ public final class HypervisorImpl implements Hypervisor {
         for (int p = d.validPorts() - 1; p > 0; p--) {
             evtchn.close(d, p, false);
         }
+        GrantTables.releaseMappings(d);
         d.eventLock.lock();
         d.opsLock.writeLock().lock();
         try {

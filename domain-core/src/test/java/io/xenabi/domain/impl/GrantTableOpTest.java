@@ -398,4 +398,43 @@ class GrantTableOpTest {
         assertEquals(GNTST_okay, back.map(front.domid, 11, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
         assertEquals(GNTST_eagain, front.swap(11, 12), "a pinned entry");
     }
+
+    // ------------------------------------------------------------ unmap_and_replace, release on destroy
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void unmapAndReplaceMovesTheReplacementPageIntoTheMappedSlot(int v) {
+        useVersion(v);
+        pattern(PAGE_GFN, 5);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        int h = back.handle();
+        byte[] spare = new byte[4096];
+        Arrays.fill(spare, (byte) 0x33);
+        back.mem.write(GrantGuest.addr(MAP_GFN + 9), spare, 0, spare.length);
+        long a = GrantGuest.ARG;
+        back.mem.write(a, new byte[SIZEOF_UNMAP_AND_REPLACE], 0, SIZEOF_UNMAP_AND_REPLACE);
+        back.mem.write64(a + UNMAP_REPLACE_HOST_ADDR, GrantGuest.addr(MAP_GFN));
+        back.mem.write64(a + UNMAP_REPLACE_NEW_ADDR, GrantGuest.addr(MAP_GFN + 9));
+        back.mem.write32(a + UNMAP_REPLACE_HANDLE, 12345);
+        assertEquals(0, back.op(GNTTABOP_unmap_and_replace, a, 1));
+        assertEquals(GNTST_bad_handle, back.status(UNMAP_REPLACE_STATUS));
+        back.mem.write32(a + UNMAP_REPLACE_HANDLE, h);
+        assertEquals(0, back.op(GNTTABOP_unmap_and_replace, a, 1));
+        assertEquals(GNTST_okay, back.status(UNMAP_REPLACE_STATUS));
+        assertArrayEquals(spare, read(back, MAP_GFN), "the replacement page now sits where the grant was");
+        assertEquals(0, front.accessBits(10));
+        assertEquals(0, hv.grantMappings(back.domid));
+    }
+
+    @Test
+    void aDestroyedMapperGivesItsMappingsBack() {
+        useVersion(1);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map | GNTMAP_device_map,
+                GrantGuest.addr(MAP_GFN)));
+        assertEquals(GTF_reading | GTF_writing, front.accessBits(10));
+        hv.destroy(back.domid);
+        assertEquals(0, front.accessBits(10), "gnttab_release_mappings dropped both pins");
+    }
 }
