@@ -41,6 +41,20 @@ public final class AbiCapability {
         return bit == BASE || (bit >= 0 && bit <= MAX_BIT && (bitmap & (1L << bit)) != 0);
     }
 
+    /**
+     * The bit of a variant named by its qualified name ({@code evtchn-fifo}, {@code gnttab-v2})
+     * among the stable public bits, or {@link #BASE} for the base variants, or -2 when the name
+     * is not one of them (a variant defined elsewhere declares its bit in its service).
+     */
+    public static int bitOf(String qualifiedName) {
+        return switch (qualifiedName) {
+            case "evtchn-fifo" -> XENABI_CAP_EVTCHN_FIFO;
+            case "gnttab-v2" -> XENABI_CAP_GNTTAB_V2;
+            case "evtchn-2l", "gnttab-v1" -> BASE;
+            default -> -2;
+        };
+    }
+
     /** The bitmap as a {@link BitSet}, for display. */
     public static BitSet toBitSet(long bitmap) {
         return BitSet.valueOf(new long[] {bitmap});

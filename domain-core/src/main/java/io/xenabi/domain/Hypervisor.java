@@ -60,4 +60,10 @@ public interface Hypervisor {
 
     /** The grant-table version the domain uses (1 until it asks for another). */
     int grantVersion(int domid);
+
+    /**
+     * A configuration named {@code name} with the host's defaults (ConfigAdmin PID
+     * {@code io.xenabi.host}): default permitted variants and limits, one vCPU, 128 MiB.
+     */
+    DomainConfig defaults(String name);
 }

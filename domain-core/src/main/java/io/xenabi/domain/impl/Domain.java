@@ -51,6 +51,9 @@ final class Domain implements EvtchnDomain {
     volatile AbiVariant evtchnVariant;
     volatile EvtchnPortOps ops;
 
+    /** The domain's permit bitmap ∩ the host maximum when it was created: fixed for its life. */
+    volatile long effectivePermit;
+
     /** The grant table; null until a base grant-table version is present. */
     volatile Grants grants;
 

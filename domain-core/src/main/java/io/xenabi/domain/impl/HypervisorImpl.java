@@ -35,7 +35,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -46,7 +49,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * The emulated hypervisor: domains, the hypercall door, and the choice of ABI variant per
  * domain from the variant services present and the domain's permit bitmap.
  */
-@Component(service = Hypervisor.class, immediate = true)
+@Component(service = Hypervisor.class, immediate = true, configurationPid = HostConfig.PID)
+@Designate(ocd = HostConfig.class)
 public final class HypervisorImpl implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(HypervisorImpl.class.getName());
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -66,13 +70,81 @@ public final class HypervisorImpl implements Hypervisor {
     private final GrantTables gnttab = new GrantTables(this);
     private final long bootNanos = System.nanoTime();
     private final Object createLock = new Object();
-    private volatile long hostMaxPermit = AbiCapability.ALL;
+    /** The host settings now: names as configured, resolved to bits when a domain is created. */
+    private volatile HostSettings host = HostSettings.DEFAULT;
     private int nextDomid = 1;
 
     public HypervisorImpl() {
         Domain dom0 = new Domain(DOMID_0, new DomainConfig("Domain-0", 1, DOM0_MEMORY_MIB,
                 DomainConfig.DEFAULT_MAX_EVENT_CHANNELS, 0), NR_PIRQS_HWDOM);
         domains.put(DOMID_0, dom0);
+    }
+
+    /** Host settings as configured (ConfigAdmin PID io.xenabi.host). */
+    record HostSettings(List<String> permitDefault, List<String> permitMax, int maxEventChannels,
+            int maxGrantFrames, int maxMaptrackFrames) {
+        static final HostSettings DEFAULT = new HostSettings(List.of("*"), List.of("*"),
+                DomainConfig.DEFAULT_MAX_EVENT_CHANNELS, DomainConfig.DEFAULT_MAX_GRANT_FRAMES,
+                DomainConfig.DEFAULT_MAX_MAPTRACK_FRAMES);
+    }
+
+    @Activate
+    @Modified
+    void configure(HostConfig config) {
+        applyHostSettings(new HostSettings(names(config.abi_permit_default()), names(config.abi_permit_max()),
+                config.max_event_channels(), config.max_grant_frames(), config.max_maptrack_frames()));
+    }
+
+    /** Applies host settings; domains created from now on see them, running ones never. */
+    public void applyHostSettings(HostSettings settings) {
+        for (String n : settings.permitDefault()) {
+            permitBits(List.of(n));
+        }
+        this.host = settings;
+    }
+
+    /** Splits configured values at commas too: a .cfg file gives one string. */
+    private static List<String> names(String[] values) {
+        List<String> out = new ArrayList<>();
+        for (String v : values == null ? new String[0] : values) {
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The bitmap of variant names: "*" is every bit; a stable public name or a variant present
+     * now gives its bit; an unknown name is reported and permits nothing.
+     */
+    long permitBits(List<String> names) {
+        long bits = 0;
+        for (String n : names) {
+            if (n.equals("*")) {
+                return AbiCapability.ALL;
+            }
+            int bit = AbiCapability.bitOf(n);
+            if (bit == -2) {
+                bit = variants.all().stream().filter(v -> v.qualifiedName().equals(n)).mapToInt(AbiVariant::capability)
+                        .findFirst().orElse(-2);
+            }
+            if (bit == -2) {
+                LOG.log(System.Logger.Level.WARNING, "host configuration names an unknown ABI variant: " + n);
+            } else if (bit != AbiCapability.BASE) {
+                bits |= AbiCapability.mask(bit);
+            }
+        }
+        return bits;
+    }
+
+    @Override
+    public DomainConfig defaults(String name) {
+        HostSettings h = host;
+        return new DomainConfig(name, 1, DomainConfig.DEFAULT_MEMORY_MIB, h.maxEventChannels(), h.maxGrantFrames(),
+                h.maxMaptrackFrames(), permitBits(h.permitDefault()));
     }
 
     // ---------------------------------------------------------------- variants
@@ -218,9 +290,12 @@ public final class HypervisorImpl implements Hypervisor {
         }
     }
 
-    /** available ∩ permitted by the domain ∩ host maximum; base variants are always permitted. */
+    /**
+     * available ∩ permitted by the domain ∩ host maximum (as it was when the domain was
+     * created); base variants are always permitted.
+     */
     boolean permits(Domain d, AbiVariant v) {
-        return v.isBase() || AbiCapability.permits(d.config.abiPermit() & hostMaxPermit, v.capability());
+        return v.isBase() || AbiCapability.permits(d.effectivePermit, v.capability());
     }
 
     /** Moves every open port to the new ABI, carrying pending events over (Xen's setup_ports). */
@@ -280,6 +355,7 @@ public final class HypervisorImpl implements Hypervisor {
             }
             int domid = nextFreeDomid();
             Domain d = new Domain(domid, config, NR_PIRQS_DOMU);
+            d.effectivePermit = config.abiPermit() & permitBits(host.permitMax());
             d.eventLock.lock();
             d.opsLock.writeLock().lock();
             try {
@@ -356,8 +432,9 @@ public final class HypervisorImpl implements Hypervisor {
 
     private static DomainInfo infoOf(Domain d) {
         AbiVariant v = d.evtchnVariant;
+        Grants g = d.grants;
         return new DomainInfo(d.domid, d.config, d.state, v == null ? "-" : v.name(), d.activePorts.get(),
-                d.shutdownReason);
+                d.shutdownReason, d.effectivePermit, g == null ? 0 : g.version.version());
     }
 
     @Override

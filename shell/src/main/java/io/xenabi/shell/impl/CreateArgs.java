@@ -6,7 +6,9 @@ import java.util.Set;
 
 /**
  * The {@code key=value} arguments of {@code xl:create}, with xl.cfg's names and defaults:
- * {@code name} (required), {@code vcpus}, {@code memory} (MiB), {@code max_event_channels}.
+ * {@code name} (required), {@code vcpus}, {@code memory} (MiB), {@code max_event_channels},
+ * {@code max_grant_frames}, {@code max_maptrack_frames}; what is not given comes from the host's
+ * defaults (ConfigAdmin PID {@code io.xenabi.host}).
  * A value may be quoted as in xl.cfg ({@code name="alice"}). Range checks are the
  * hypervisor's; this only rejects what is not a setting at all.
  */
@@ -17,8 +19,13 @@ final class CreateArgs {
     }
 
     static DomainConfig parse(String... settings) {
+        return parse(DomainConfig.named("-"), settings);
+    }
+
+    /** Parses {@code settings} over {@code defaults} (the host's, for xl:create). */
+    static DomainConfig parse(DomainConfig defaults, String... settings) {
         String name = null;
-        DomainConfig cfg = DomainConfig.named("-");
+        DomainConfig cfg = defaults;
         Set<String> seen = new HashSet<>();
         for (String s : settings == null ? new String[0] : settings) {
             int eq = s.indexOf('=');
@@ -36,13 +43,17 @@ final class CreateArgs {
                 case "memory" -> cfg = cfg.withMemoryMiB(Arguments.number(COMMAND, key, value));
                 case "max_event_channels" ->
                     cfg = cfg.withMaxEventChannels(Arguments.nonNegativeInt(COMMAND, key, value));
+                case "max_grant_frames" -> cfg = cfg.withMaxGrantFrames(Arguments.nonNegativeInt(COMMAND, key, value));
+                case "max_maptrack_frames" ->
+                    cfg = cfg.withMaxMaptrackFrames(Arguments.nonNegativeInt(COMMAND, key, value));
                 default -> throw new IllegalArgumentException(COMMAND + ": unknown key '" + key + "'");
             }
         }
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException(COMMAND + ": name=NAME is required");
         }
-        return new DomainConfig(name, cfg.vcpus(), cfg.memoryMiB(), cfg.maxEventChannels(), cfg.abiPermit());
+        return new DomainConfig(name, cfg.vcpus(), cfg.memoryMiB(), cfg.maxEventChannels(), cfg.maxGrantFrames(),
+                cfg.maxMaptrackFrames(), cfg.abiPermit());
     }
 
     private static String unquote(String v) {

@@ -1,5 +1,7 @@
 package io.xenabi.shell.impl;
 
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
 import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.Hypervisor;
 import java.util.List;
@@ -14,6 +16,7 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.scope=xl",
     "osgi.command.function=create",
     "osgi.command.function=list",
+    "osgi.command.function=info",
     "osgi.command.function=destroy"
 })
 public final class XlCommands {
@@ -26,15 +29,63 @@ public final class XlCommands {
 
     @Descriptor("create a domain from xl.cfg-style settings")
     public String create(
-            @Descriptor("settings: name=NAME [vcpus=N] [memory=MiB] [max_event_channels=N]") String... settings) {
-        int domid = hypervisor.create(CreateArgs.parse(settings));
+            @Descriptor("settings: name=NAME [vcpus=N] [memory=MiB] [max_event_channels=N] [max_grant_frames=N]"
+                    + " [max_maptrack_frames=N]; the rest from the host defaults") String... settings) {
+        int domid = hypervisor.create(CreateArgs.parse(hypervisor.defaults("-"), settings));
         String name = hypervisor.info(domid).map(DomainInfo::name).orElse("?");
         return "created domain " + domid + " (" + name + ")";
     }
 
-    @Descriptor("list domains: name, id, vCPUs, memory, event-channel ABI, ports in use, state")
+    @Descriptor("list domains: name, id, vCPUs, memory, event-channel ABI, grant version, ports in use, state,"
+            + " permitted advanced variants")
     public String list() {
-        return listTable(hypervisor.list());
+        return listTable(hypervisor.list(), hypervisor.variants());
+    }
+
+    @Descriptor("show a domain's ABI variants per family: permitted, available, in use")
+    public String info(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        return infoText(hypervisor.info(domid).orElseThrow(), hypervisor.variants());
+    }
+
+    static String infoText(DomainInfo d, List<AbiVariant> present) {
+        StringBuilder out = new StringBuilder();
+        out.append(d.name()).append(" (domain ").append(d.domid()).append(")\n");
+        out.append("permit bitmap  0x").append(Long.toHexString(d.permit())).append(" (")
+                .append(permitNames(d.permit(), present)).append(")\n");
+        Table t = new Table("Family", "Permitted", "Available", "In use");
+        for (String family : List.of(AbiVariant.FAMILY_EVTCHN, AbiVariant.FAMILY_GNTTAB)) {
+            List<String> available = present.stream().filter(v -> v.family().equals(family))
+                    .map(AbiVariant::name).toList();
+            List<String> permitted = present.stream().filter(v -> v.family().equals(family))
+                    .filter(v -> AbiCapability.permits(d.permit(), v.capability())).map(AbiVariant::name).toList();
+            String inUse = family.equals(AbiVariant.FAMILY_EVTCHN) ? d.evtchnAbi() : "v" + d.grantVersion();
+            t.row(family, String.join(",", permitted), String.join(",", available), inUse);
+        }
+        return out.append(t).toString();
+    }
+
+    /**
+     * The permitted advanced variants by name: "all" for the full bitmap, "-" for none, else the
+     * names of the variants present whose bit is set (stable public names for absent ones) and
+     * "bitN" for bits no known variant owns.
+     */
+    static String permitNames(long permit, List<AbiVariant> present) {
+        if (permit == AbiCapability.ALL) {
+            return "all";
+        }
+        List<String> names = new java.util.ArrayList<>();
+        for (int bit = 0; bit <= AbiCapability.MAX_BIT; bit++) {
+            if ((permit & (1L << bit)) == 0) {
+                continue;
+            }
+            int b = bit;
+            String name = present.stream().filter(v -> v.capability() == b).map(AbiVariant::qualifiedName).findFirst()
+                    .orElse(b == AbiCapability.XENABI_CAP_EVTCHN_FIFO ? "evtchn-fifo"
+                            : b == AbiCapability.XENABI_CAP_GNTTAB_V2 ? "gnttab-v2" : "bit" + b);
+            names.add(name);
+        }
+        return names.isEmpty() ? "-" : String.join(",", names);
     }
 
     @Descriptor("destroy a domain")
@@ -45,11 +96,12 @@ public final class XlCommands {
         return "destroyed domain " + domid + " (" + name + ")";
     }
 
-    static String listTable(List<DomainInfo> domains) {
-        Table t = new Table("Name", ">ID", ">vCPUs", ">Mem(MiB)", "EvtchnABI", ">Ports", "State");
+    static String listTable(List<DomainInfo> domains, List<AbiVariant> present) {
+        Table t = new Table("Name", ">ID", ">vCPUs", ">Mem(MiB)", "EvtchnABI", ">Gnttab", ">Ports", "State", "Permit");
         for (DomainInfo d : domains) {
-            t.row(d.name(), d.domid(), d.config().vcpus(), d.config().memoryMiB(), d.evtchnAbi(), d.portsInUse(),
-                    d.state().name().toLowerCase(Locale.ROOT));
+            t.row(d.name(), d.domid(), d.config().vcpus(), d.config().memoryMiB(), d.evtchnAbi(),
+                    d.grantVersion() == 0 ? "-" : "v" + d.grantVersion(), d.portsInUse(),
+                    d.state().name().toLowerCase(Locale.ROOT), permitNames(d.permit(), present));
         }
         return t.toString();
     }

@@ -71,7 +71,7 @@ class CommandsInGogoTest {
         String[] rows = run("xl:list").split("\n");
         assertEquals(3, rows.length);
         assertTrue(rows[1].startsWith("Domain-0"), rows[1]);
-        assertEquals(java.util.List.of("alice", "1", "2", "64", "2l", "0", "running"),
+        assertEquals(java.util.List.of("alice", "1", "2", "64", "2l", "-", "0", "running", "all"),
                 java.util.List.of(rows[2].trim().split("\\s+")));
         assertEquals("destroyed domain 1 (alice)", run("xl:destroy alice"));
         assertEquals(2, run("xl:list").split("\n").length);

@@ -82,17 +82,27 @@ class ParsingAndFormattingTest {
     }
 
     @Test
-    void xlListHasOneRowPerDomainWithTheAbiColumn() {
+    void xlListHasOneRowPerDomainWithTheAbiAndPermitColumns() {
         DomainInfo dom0 = new DomainInfo(0, new DomainConfig("Domain-0", 1, 64, 1023, 0), DomainState.RUNNING, "2l",
                 0, -1);
         DomainInfo alice = new DomainInfo(7, DomainConfig.named("alice").withVcpus(2), DomainState.PAUSED, "fifo", 3,
-                -1);
-        String[] lines = XlCommands.listTable(List.of(dom0, alice)).split("\n");
+                -1, io.xenabi.abi.AbiCapability.mask(0), 2);
+        String[] lines = XlCommands.listTable(List.of(dom0, alice), List.of()).split("\n");
         assertEquals(3, lines.length);
-        assertEquals(List.of("Name", "ID", "vCPUs", "Mem(MiB)", "EvtchnABI", "Ports", "State"),
+        assertEquals(List.of("Name", "ID", "vCPUs", "Mem(MiB)", "EvtchnABI", "Gnttab", "Ports", "State", "Permit"),
                 List.of(lines[0].trim().split("\\s+")));
-        assertEquals(List.of("Domain-0", "0", "1", "64", "2l", "0", "running"), List.of(lines[1].trim().split("\\s+")));
-        assertEquals(List.of("alice", "7", "2", "128", "fifo", "3", "paused"), List.of(lines[2].trim().split("\\s+")));
+        assertEquals(List.of("Domain-0", "0", "1", "64", "2l", "v1", "0", "running", "-"),
+                List.of(lines[1].trim().split("\\s+")));
+        assertEquals(List.of("alice", "7", "2", "128", "fifo", "v2", "3", "paused", "evtchn-fifo"),
+                List.of(lines[2].trim().split("\\s+")));
+    }
+
+    @Test
+    void permitNamesUseTheVariantsPresentAndTheStableBits() {
+        io.xenabi.abi.AbiVariant v3 = new io.xenabi.abi.AbiVariant("gnttab", "v3", 2);
+        assertEquals("all", XlCommands.permitNames(io.xenabi.abi.AbiCapability.ALL, List.of()));
+        assertEquals("-", XlCommands.permitNames(0, List.of()));
+        assertEquals("gnttab-v2,gnttab-v3,bit9", XlCommands.permitNames(2 | 4 | (1 << 9), List.of(v3)));
     }
 
     @Test

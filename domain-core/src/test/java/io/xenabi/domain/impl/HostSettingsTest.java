@@ -1,0 +1,61 @@
+package io.xenabi.domain.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.XenErrno;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
+import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
+import io.xenabi.gnttab.v1.impl.GrantTableV1;
+import io.xenabi.gnttab.v2.impl.GrantTableV2;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The host configuration: default permit set, host maximum, limits; applied to new domains only. */
+class HostSettingsTest {
+    private HypervisorImpl hv;
+
+    @BeforeEach
+    void boot() {
+        hv = new HypervisorImpl();
+        hv.addEvtchnVariant(new Evtchn2lVariant(), GrantTableOpTest.props("evtchn", "2l", -1));
+        hv.addEvtchnVariant(new EvtchnFifoVariant(), GrantTableOpTest.props("evtchn", "fifo", 0));
+        hv.addGrantVersion(new GrantTableV1(), GrantTableOpTest.props("gnttab", "v1", -1));
+        hv.addGrantVersion(new GrantTableV2(), GrantTableOpTest.props("gnttab", "v2", 1));
+    }
+
+    private static HypervisorImpl.HostSettings settings(List<String> permitDefault, List<String> permitMax) {
+        return new HypervisorImpl.HostSettings(permitDefault, permitMax, 2047, 32, 16);
+    }
+
+    @Test
+    void defaultsCarryTheHostsPermitSetAndLimits() {
+        hv.applyHostSettings(settings(List.of("evtchn-fifo"), List.of("*")));
+        DomainConfig d = hv.defaults("x");
+        assertEquals(AbiCapability.mask(AbiCapability.XENABI_CAP_EVTCHN_FIFO), d.abiPermit());
+        assertEquals(2047, d.maxEventChannels());
+        assertEquals(32, d.maxGrantFrames());
+        assertEquals(16, d.maxMaptrackFrames());
+        hv.applyHostSettings(settings(List.of(), List.of("*")));
+        assertEquals(0, hv.defaults("y").abiPermit(), "an empty list permits no advanced variant");
+        hv.applyHostSettings(settings(List.of("gnttab-v2", "no-such-variant"), List.of("*")));
+        assertEquals(AbiCapability.mask(AbiCapability.XENABI_CAP_GNTTAB_V2), hv.defaults("z").abiPermit(),
+                "an unknown name permits nothing");
+    }
+
+    @Test
+    void theHostMaximumBindsDomainsCreatedAfterItAndNeverRunningOnes() {
+        Guest before = new Guest(hv, hv.create(DomainConfig.named("before")));
+        hv.applyHostSettings(settings(List.of("*"), List.of("gnttab-v2")));
+        Guest after = new Guest(hv, hv.create(DomainConfig.named("after")));
+        after.mapSharedInfo();
+        before.mapSharedInfo();
+        assertEquals(-XenErrno.EOPNOTSUPP, after.initControl(0), "FIFO is beyond the host maximum");
+        assertEquals(0, new GrantGuest(hv, after.domid).setVersion(2), "v2 is within it");
+        assertEquals(0, before.initControl(0), "a running domain keeps what it was created with");
+        hv.applyHostSettings(settings(List.of("*"), List.of("*")));
+        assertEquals(-XenErrno.EOPNOTSUPP, after.initControl(0), "and so does the other one");
+    }
+}
