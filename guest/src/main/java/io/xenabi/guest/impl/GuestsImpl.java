@@ -197,6 +197,9 @@ public final class GuestsImpl implements Guests {
     @Override
     public ShareResult share(int from, int to, int pages, int version, ShareMode mode) {
         Objects.requireNonNull(mode, "mode");
+        if (version != 1 && version != 2) {
+            throw new GuestException("the guest kernel knows grant-table versions 1 and 2, not " + version);
+        }
         if (pages < 1 || pages > Physmap.DATA_PAGES) {
             throw new GuestException("pages=" + pages + " is outside 1.." + Physmap.DATA_PAGES);
         }
