@@ -15,9 +15,20 @@ import io.xenabi.abi.AbiCapability;
  * @param maxGrantFrames the most grant-table frames (xl's {@code max_grant_frames})
  * @param maxMaptrackFrames the most maptrack frames (xl's {@code max_maptrack_frames})
  * @param abiPermit capability bitmap of permitted advanced variants
+ * @param type the guest type (xl.cfg {@code type}); PV by default, as xl
+ * @param xenExtensions whether an HVM guest sees Xen's interfaces (xl.cfg
+ *     {@code xen_extensions}, debugging aid); without them every event-channel and grant-table
+ *     hypercall answers -ENOSYS. Always true for PV and PVH.
  */
 public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, int maxGrantFrames,
-        int maxMaptrackFrames, long abiPermit) {
+        int maxMaptrackFrames, long abiPermit, DomainType type, boolean xenExtensions) {
+    /** A PV configuration with the given limits and permit bitmap. */
+    public DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, int maxGrantFrames,
+            int maxMaptrackFrames, long abiPermit) {
+        this(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit, DomainType.PV,
+                true);
+    }
+
     /** xl's default {@code max_event_channels} (tools/libs/light/libxl_create.c). */
     public static final int DEFAULT_MAX_EVENT_CHANNELS = 1023;
     /** Xen's default {@code gnttab_max_frames}. */
@@ -40,26 +51,42 @@ public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventC
     }
 
     public DomainConfig withVcpus(int v) {
-        return new DomainConfig(name, v, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit);
+        return new DomainConfig(name, v, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
+                type, xenExtensions);
     }
 
     public DomainConfig withMemoryMiB(long m) {
-        return new DomainConfig(name, vcpus, m, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit);
+        return new DomainConfig(name, vcpus, m, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
+                type, xenExtensions);
     }
 
     public DomainConfig withMaxEventChannels(int n) {
-        return new DomainConfig(name, vcpus, memoryMiB, n, maxGrantFrames, maxMaptrackFrames, abiPermit);
+        return new DomainConfig(name, vcpus, memoryMiB, n, maxGrantFrames, maxMaptrackFrames, abiPermit,
+                type, xenExtensions);
     }
 
     public DomainConfig withMaxGrantFrames(int n) {
-        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, n, maxMaptrackFrames, abiPermit);
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, n, maxMaptrackFrames, abiPermit,
+                type, xenExtensions);
     }
 
     public DomainConfig withMaxMaptrackFrames(int n) {
-        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, n, abiPermit);
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, n, abiPermit,
+                type, xenExtensions);
     }
 
     public DomainConfig withAbiPermit(long bitmap) {
-        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, bitmap);
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, bitmap,
+                type, xenExtensions);
+    }
+
+    public DomainConfig withType(DomainType t, boolean extensions) {
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
+                t, extensions);
+    }
+
+    /** Whether the guest sees Xen's event-channel and grant-table interfaces at all. */
+    public boolean hasXenInterfaces() {
+        return type != DomainType.HVM || xenExtensions;
     }
 }

@@ -606,6 +606,10 @@ public final class HypervisorImpl implements Hypervisor {
         if (args == null) {
             args = new long[0];
         }
+        if (!d.config.hasXenInterfaces()
+                && (op == Hypercall.__HYPERVISOR_event_channel_op || op == Hypercall.__HYPERVISOR_grant_table_op)) {
+            return -ENOSYS; // an HVM guest with Xen's extensions hidden sees neither family at all
+        }
         try {
             return switch (op) {
                 case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT

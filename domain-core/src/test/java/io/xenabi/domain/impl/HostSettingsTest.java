@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.xenabi.abi.AbiCapability;
 import io.xenabi.abi.XenErrno;
 import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainType;
 import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
 import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.gnttab.v1.impl.GrantTableV1;
@@ -57,5 +58,16 @@ class HostSettingsTest {
         assertEquals(0, before.initControl(0), "a running domain keeps what it was created with");
         hv.applyHostSettings(settings(List.of("*"), List.of("*")));
         assertEquals(-XenErrno.EOPNOTSUPP, after.initControl(0), "and so does the other one");
+    }
+
+    @Test
+    void anHvmDomainWithXenExtensionsOffGetsEnosysForBothFamilies() {
+        Guest hvm = new Guest(hv, hv.create(DomainConfig.named("hvm").withType(DomainType.HVM, false)));
+        assertEquals(-XenErrno.ENOSYS, hvm.bindIpi(0));
+        assertEquals(-XenErrno.ENOSYS, hvm.evtchn(0, io.xenabi.evtchn.EvtchnOp.EVTCHNOP_init_control));
+        assertEquals(-XenErrno.ENOSYS, new GrantGuest(hv, hvm.domid).setVersion(1));
+        assertEquals(0, hvm.mapSharedInfo(), "other hypercalls still work");
+        Guest withXen = new Guest(hv, hv.create(DomainConfig.named("hvm2").withType(DomainType.HVM, true)));
+        assertEquals(1, withXen.bindIpi(0));
     }
 }

@@ -1,13 +1,15 @@
 package io.xenabi.shell.impl;
 
 import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainType;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
  * The {@code key=value} arguments of {@code xl:create}, with xl.cfg's names and defaults:
  * {@code name} (required), {@code vcpus}, {@code memory} (MiB), {@code max_event_channels},
- * {@code max_grant_frames}, {@code max_maptrack_frames}; what is not given comes from the host's
+ * {@code max_grant_frames}, {@code max_maptrack_frames}, {@code type} (pv, pvh, hvm),
+ * {@code xen_extensions} (0/1); what is not given comes from the host's
  * defaults (ConfigAdmin PID {@code io.xenabi.host}).
  * A value may be quoted as in xl.cfg ({@code name="alice"}). Range checks are the
  * hypervisor's; this only rejects what is not a setting at all.
@@ -43,6 +45,8 @@ final class CreateArgs {
                 case "memory" -> cfg = cfg.withMemoryMiB(Arguments.number(COMMAND, key, value));
                 case "max_event_channels" ->
                     cfg = cfg.withMaxEventChannels(Arguments.nonNegativeInt(COMMAND, key, value));
+                case "type" -> cfg = cfg.withType(parseType(value), cfg.xenExtensions());
+                case "xen_extensions" -> cfg = cfg.withType(cfg.type(), parseBoolean(key, value));
                 case "max_grant_frames" -> cfg = cfg.withMaxGrantFrames(Arguments.nonNegativeInt(COMMAND, key, value));
                 case "max_maptrack_frames" ->
                     cfg = cfg.withMaxMaptrackFrames(Arguments.nonNegativeInt(COMMAND, key, value));
@@ -53,7 +57,24 @@ final class CreateArgs {
             throw new IllegalArgumentException(COMMAND + ": name=NAME is required");
         }
         return new DomainConfig(name, cfg.vcpus(), cfg.memoryMiB(), cfg.maxEventChannels(), cfg.maxGrantFrames(),
-                cfg.maxMaptrackFrames(), cfg.abiPermit());
+                cfg.maxMaptrackFrames(), cfg.abiPermit(), cfg.type(), cfg.xenExtensions());
+    }
+
+    private static DomainType parseType(String v) {
+        try {
+            return DomainType.parse(v);
+        } catch (io.xenabi.domain.DomainException e) {
+            throw new IllegalArgumentException(COMMAND + ": " + e.getMessage());
+        }
+    }
+
+    /** xl.cfg booleans: 0/1, true/false, yes/no. */
+    private static boolean parseBoolean(String key, String v) {
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "1", "true", "yes" -> true;
+            case "0", "false", "no" -> false;
+            default -> throw new IllegalArgumentException(COMMAND + ": " + key + " '" + v + "' is not a boolean");
+        };
     }
 
     private static String unquote(String v) {

@@ -30,7 +30,7 @@ public final class XlCommands {
     @Descriptor("create a domain from xl.cfg-style settings")
     public String create(
             @Descriptor("settings: name=NAME [vcpus=N] [memory=MiB] [max_event_channels=N] [max_grant_frames=N]"
-                    + " [max_maptrack_frames=N]; the rest from the host defaults") String... settings) {
+                    + " [max_maptrack_frames=N] [type=pv|pvh|hvm] [xen_extensions=0|1]; the rest from the host defaults") String... settings) {
         int domid = hypervisor.create(CreateArgs.parse(hypervisor.defaults("-"), settings));
         String name = hypervisor.info(domid).map(DomainInfo::name).orElse("?");
         return "created domain " + domid + " (" + name + ")";
