@@ -66,4 +66,16 @@ public interface Hypervisor {
      * {@code io.xenabi.host}): default permitted variants and limits, one vCPU, 128 MiB.
      */
     DomainConfig defaults(String name);
+
+    /** Pauses a running domain: its vCPUs stop at their next hypercall until unpaused. */
+    void pause(int domid);
+
+    /** Unpauses a paused domain. */
+    void unpause(int domid);
+
+    /**
+     * Shuts a domain down with a SHUTDOWN_* reason, as if its guest had asked
+     * ({@code SCHEDOP_shutdown}); the domain stays until destroyed.
+     */
+    void shutdown(int domid, int reason);
 }

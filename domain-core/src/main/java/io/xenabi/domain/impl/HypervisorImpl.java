@@ -415,6 +415,78 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     @Override
+    public void pause(int domid) {
+        Domain d = domain(domid);
+        synchronized (createLock) {
+            if (domid == DOMID_0) {
+                throw new DomainException("Domain-0 cannot be paused");
+            }
+            if (d.state != DomainState.RUNNING) {
+                throw new DomainException("domain " + domid + " is " + d.state.name().toLowerCase(java.util.Locale.ROOT)
+                        + ", not running");
+            }
+            d.state = DomainState.PAUSED;
+        }
+    }
+
+    @Override
+    public void unpause(int domid) {
+        Domain d = domain(domid);
+        synchronized (createLock) {
+            if (d.state != DomainState.PAUSED) {
+                throw new DomainException("domain " + domid + " is not paused");
+            }
+            d.state = DomainState.RUNNING;
+        }
+        for (Vcpu v : d.vcpus) {
+            v.kick();
+        }
+    }
+
+    @Override
+    public void shutdown(int domid, int reason) {
+        if (domid == DOMID_0) {
+            throw new DomainException("Domain-0 cannot be shut down from here");
+        }
+        if (reason < 0 || reason > SchedOp.SHUTDOWN_watchdog) {
+            throw new DomainException("shutdown reason " + reason + " is not one of SHUTDOWN_poweroff..watchdog");
+        }
+        shutdown(domain(domid), reason);
+    }
+
+    /** domain_shutdown: the domain stops running; its vCPUs are woken to find it so. */
+    private static void shutdown(Domain d, int reason) {
+        d.shutdownReason = reason;
+        d.state = reason == SchedOp.SHUTDOWN_crash ? DomainState.CRASHED : DomainState.SHUTDOWN;
+        for (Vcpu w : d.vcpus) {
+            w.kick();
+        }
+    }
+
+    /**
+     * SHUTDOWN_soft_reset, with the toolstack's part done at once (libxl calls
+     * XEN_DOMCTL_soft_reset and unpauses): every event channel closed and the domain back on the
+     * base ABI, as Xen's domain_soft_reset does; the grant table, the domain's id and its permit
+     * bitmap are kept (Xen only warns about active grants).
+     */
+    private long softReset(Domain d) {
+        if (!canReturnToBaseAbi(d)) {
+            return -io.xenabi.abi.XenErrno.EAGAIN;
+        }
+        for (int p = d.validPorts() - 1; p > 0; p--) {
+            evtchn.close(d, p, false);
+        }
+        d.eventLock.lock();
+        try {
+            returnToBaseAbi(d);
+        } finally {
+            d.eventLock.unlock();
+        }
+        d.shutdownReason = SchedOp.SHUTDOWN_soft_reset;
+        return 0;
+    }
+
+    @Override
     public List<DomainInfo> list() {
         List<DomainInfo> out = new ArrayList<>();
         for (Domain d : domains.values()) {
@@ -606,6 +678,13 @@ public final class HypervisorImpl implements Hypervisor {
         if (args == null) {
             args = new long[0];
         }
+        if (d.state == DomainState.PAUSED) {
+            // A paused vCPU does not run: the call goes on once the toolstack unpauses.
+            d.vcpus[vcpu].waitUntil(() -> d.state != DomainState.PAUSED || d.dying, Long.MAX_VALUE);
+            if (d.dying) {
+                return -ESRCH;
+            }
+        }
         if (!d.config.hasXenInterfaces()
                 && (op == Hypercall.__HYPERVISOR_event_channel_op || op == Hypercall.__HYPERVISOR_grant_table_op)) {
             return -ENOSYS; // an HVM guest with Xen's extensions hidden sees neither family at all
@@ -652,16 +731,15 @@ public final class HypervisorImpl implements Hypervisor {
             case SchedOp.SCHEDOP_block:
                 // vcpu_block_enable_events: enable delivery, sleep until an upcall is pending.
                 d.enableEventDelivery(vcpu);
-                v.waitUntil(() -> d.upcallPending(vcpu) || d.dying || d.state != DomainState.RUNNING,
-                        Long.MAX_VALUE);
+                v.waitUntil(() -> d.upcallPending(vcpu) && d.state == DomainState.RUNNING || d.dying
+                        || d.state == DomainState.SHUTDOWN || d.state == DomainState.CRASHED, Long.MAX_VALUE);
                 return d.dying ? -ESRCH : 0;
             case SchedOp.SCHEDOP_shutdown: {
                 int reason = GuestStruct.copyFrom(d.memory, gpa, 4).u32(SchedOp.SCHED_SHUTDOWN_REASON) & 0xFF;
-                d.shutdownReason = reason;
-                d.state = reason == SchedOp.SHUTDOWN_crash ? DomainState.CRASHED : DomainState.SHUTDOWN;
-                for (Vcpu w : d.vcpus) {
-                    w.kick();
+                if (reason == SchedOp.SHUTDOWN_soft_reset) {
+                    return softReset(d);
                 }
+                shutdown(d, reason);
                 return 0;
             }
             case SchedOp.SCHEDOP_poll:

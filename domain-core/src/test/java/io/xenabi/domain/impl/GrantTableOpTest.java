@@ -37,17 +37,9 @@ class GrantTableOpTest {
     private GrantGuest front;
     private GrantGuest back;
 
-    static Map<String, Object> props(String family, String variant, int capability) {
-        return Map.of(AbiVariant.PROP_FAMILY, family, AbiVariant.PROP_VARIANT, variant,
-                AbiVariant.PROP_CAPABILITY, capability);
-    }
-
     @BeforeEach
     void boot() {
-        hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), props("evtchn", "2l", -1));
-        hv.addGrantVersion(new GrantTableV1(), props("gnttab", "v1", -1));
-        hv.addGrantVersion(new GrantTableV2(), props("gnttab", "v2", 1));
+        hv = TestHypervisors.all();
         front = new GrantGuest(hv, hv.create(DomainConfig.named("front")));
         back = new GrantGuest(hv, hv.create(DomainConfig.named("back")));
     }
@@ -176,8 +168,8 @@ class GrantTableOpTest {
     @Test
     void v2IsEnosysWhileItsBundleIsAbsent() {
         HypervisorImpl bare = new HypervisorImpl();
-        bare.addEvtchnVariant(new Evtchn2lVariant(), props("evtchn", "2l", -1));
-        bare.addGrantVersion(new GrantTableV1(), props("gnttab", "v1", -1));
+        bare.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
+        bare.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
         GrantGuest g = new GrantGuest(bare, bare.create(DomainConfig.named("g")));
         assertEquals(-ENOSYS, g.setVersion(2));
     }

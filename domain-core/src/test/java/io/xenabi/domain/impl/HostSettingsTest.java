@@ -6,10 +6,6 @@ import io.xenabi.abi.AbiCapability;
 import io.xenabi.abi.XenErrno;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainType;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,11 +16,7 @@ class HostSettingsTest {
 
     @BeforeEach
     void boot() {
-        hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), GrantTableOpTest.props("evtchn", "2l", -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), GrantTableOpTest.props("evtchn", "fifo", 0));
-        hv.addGrantVersion(new GrantTableV1(), GrantTableOpTest.props("gnttab", "v1", -1));
-        hv.addGrantVersion(new GrantTableV2(), GrantTableOpTest.props("gnttab", "v2", 1));
+        hv = TestHypervisors.all();
     }
 
     private static HypervisorImpl.HostSettings settings(List<String> permitDefault, List<String> permitMax) {

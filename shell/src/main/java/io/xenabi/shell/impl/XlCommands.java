@@ -2,7 +2,11 @@ package io.xenabi.shell.impl;
 
 import io.xenabi.abi.AbiCapability;
 import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.SchedOp;
 import io.xenabi.domain.DomainInfo;
+import io.xenabi.guest.AbiMode;
+import io.xenabi.guest.GuestKernel;
+import io.xenabi.guest.Guests;
 import io.xenabi.domain.Hypervisor;
 import java.util.List;
 import java.util.Locale;
@@ -17,14 +21,70 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=create",
     "osgi.command.function=list",
     "osgi.command.function=info",
-    "osgi.command.function=destroy"
+    "osgi.command.function=destroy",
+    "osgi.command.function=pause",
+    "osgi.command.function=unpause",
+    "osgi.command.function=shutdown",
+    "osgi.command.function=reboot"
 })
 public final class XlCommands {
     private final Hypervisor hypervisor;
+    private final Guests guests;
 
     @Activate
-    public XlCommands(@Reference(name = "hypervisor") Hypervisor hypervisor) {
+    public XlCommands(@Reference(name = "hypervisor") Hypervisor hypervisor,
+            @Reference(name = "guests") Guests guests) {
         this.hypervisor = hypervisor;
+        this.guests = guests;
+    }
+
+    @Descriptor("pause a domain: its vCPUs stop until unpaused")
+    public String pause(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        hypervisor.pause(domid);
+        return "paused domain " + domid + " (" + nameOf(domid) + ")";
+    }
+
+    @Descriptor("unpause a paused domain")
+    public String unpause(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        hypervisor.unpause(domid);
+        return "unpaused domain " + domid + " (" + nameOf(domid) + ")";
+    }
+
+    @Descriptor("shut a domain down: its guest kernel stops cleanly, then the domain powers off (kept until"
+            + " xl:destroy)")
+    public String shutdown(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        String name = nameOf(domid);
+        if (guests.kernel(domid).isPresent()) {
+            guests.stop(domid);
+        }
+        hypervisor.shutdown(domid, SchedOp.SHUTDOWN_poweroff);
+        return "shut down domain " + domid + " (" + name + ")";
+    }
+
+    @Descriptor("reboot a domain as xl's on_reboot=restart does: shut it down, destroy it, create it again"
+            + " with the same configuration (a new domid) and boot its guest kernel again if one ran")
+    public String reboot(@Descriptor("domain id or name") String dom) {
+        int domid = hypervisor.resolve(dom);
+        DomainInfo info = hypervisor.info(domid).orElseThrow();
+        AbiMode mode = guests.kernel(domid).map(GuestKernel::mode).orElse(null);
+        if (mode != null) {
+            guests.stop(domid);
+        }
+        hypervisor.shutdown(domid, SchedOp.SHUTDOWN_reboot);
+        hypervisor.destroy(domid);
+        int again = hypervisor.create(info.config());
+        String guest = "";
+        if (mode != null) {
+            guest = ", guest on " + guests.start(again, mode).abi().variantName();
+        }
+        return "rebooted " + info.name() + ": domain " + domid + " -> " + again + guest;
+    }
+
+    private String nameOf(int domid) {
+        return hypervisor.info(domid).map(DomainInfo::name).orElse("?");
     }
 
     @Descriptor("create a domain from xl.cfg-style settings")

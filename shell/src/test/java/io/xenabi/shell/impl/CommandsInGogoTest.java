@@ -38,7 +38,8 @@ class CommandsInGogoTest {
         threadIo = new ThreadIOImpl();
         threadIo.start();
         CommandProcessorImpl processor = new CommandProcessorImpl(threadIo);
-        register(processor, "xl", new XlCommands(hv), "create", "list", "destroy");
+        register(processor, "xl", new XlCommands(hv, guests), "create", "list", "destroy", "pause", "unpause",
+                "shutdown", "reboot");
         register(processor, "evtchn", new EvtchnCommands(hv), "list", "inject");
         register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats");
         session = processor.createSession(new ByteArrayInputStream(new byte[0]),
@@ -125,5 +126,18 @@ class CommandsInGogoTest {
     void pingCountMustBeANumber() {
         Exception e = assertThrows(IllegalArgumentException.class, () -> run("guest:ping --count lots 0 0"));
         assertEquals("guest:ping: --count 'lots' is not a number", e.getMessage());
+    }
+
+    @Test
+    void pauseShutdownAndRebootFromTheShell() throws Exception {
+        run("xl:create name=carol");
+        run("guest:start carol --abi 2l");
+        assertEquals("paused domain 1 (carol)", run("xl:pause carol"));
+        assertTrue(run("xl:list").contains("paused"));
+        assertEquals("unpaused domain 1 (carol)", run("xl:unpause carol"));
+        assertEquals("rebooted carol: domain 1 -> 2, guest on 2l", run("xl:reboot carol"));
+        assertEquals("shut down domain 2 (carol)", run("xl:shutdown carol"));
+        String row = run("xl:list").split("\n")[2];
+        assertTrue(row.startsWith("carol") && row.contains("shutdown"), row);
     }
 }
