@@ -26,6 +26,7 @@ final class XenabiOptions {
         opts.add(mavenBundle("org.apache.felix", "org.apache.felix.scr", version("felix.scr.version")));
         opts.add(mavenBundle("org.apache.felix", "org.apache.felix.configadmin", version("felix.configadmin.version")));
         opts.add(mavenBundle("org.apache.felix", "org.apache.felix.gogo.runtime", version("gogo.runtime.version")));
+        opts.add(mavenBundle("com.fasterxml.jackson.core", "jackson-core", version("jackson.version")));
         for (String path : System.getProperty("xenabi.bundles", "").split(",")) {
             File jar = new File(path.trim());
             if (!jar.isFile()) {

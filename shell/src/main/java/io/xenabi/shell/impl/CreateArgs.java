@@ -26,7 +26,7 @@ final class CreateArgs {
 
     /** Parses {@code settings} over {@code defaults} (the host's, for xl:create). */
     static DomainConfig parse(DomainConfig defaults, String... settings) {
-        String name = null;
+        String name = defaults.name().equals("-") ? null : defaults.name();
         DomainConfig cfg = defaults;
         Set<String> seen = new HashSet<>();
         for (String s : settings == null ? new String[0] : settings) {

@@ -3,7 +3,10 @@ package io.xenabi.shell.impl;
 import io.xenabi.abi.AbiCapability;
 import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.SchedOp;
+import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.xl.XlConfig;
+import org.apache.felix.service.command.Parameter;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.Guests;
@@ -87,13 +90,40 @@ public final class XlCommands {
         return hypervisor.info(domid).map(DomainInfo::name).orElse("?");
     }
 
-    @Descriptor("create a domain from xl.cfg-style settings")
+    @Descriptor("create a domain from an xl.cfg FILE and/or key=value settings (xl.cfg names); --dry-run prints"
+            + " the resolved configuration as JSON instead, as 'xl create -n'")
     public String create(
-            @Descriptor("settings: name=NAME [vcpus=N] [memory=MiB] [max_event_channels=N] [max_grant_frames=N]"
-                    + " [max_maptrack_frames=N] [type=pv|pvh|hvm] [xen_extensions=0|1]; the rest from the host defaults") String... settings) {
-        int domid = hypervisor.create(CreateArgs.parse(hypervisor.defaults("-"), settings));
+            @Descriptor("print the resolved configuration as JSON and create nothing")
+            @Parameter(names = {"-n", "--dry-run"}, presentValue = "true", absentValue = "false") boolean dryRun,
+            @Descriptor("[FILE] [name=NAME] [vcpus=N] [memory=MiB] [max_event_channels=N] [max_grant_frames=N]"
+                    + " [max_maptrack_frames=N] [type=pv|pvh|hvm] [xen_extensions=0|1]; the rest from the file, then"
+                    + " the host defaults") String... args) {
+        List<AbiVariant> variants = hypervisor.variants();
+        DomainConfig base = hypervisor.defaults("-");
+        List<String> settings = new java.util.ArrayList<>(java.util.Arrays.asList(args == null ? new String[0] : args));
+        XlConfig file = null;
+        if (!settings.isEmpty() && !settings.get(0).contains("=")) {
+            file = XlConfig.read(java.nio.file.Path.of(settings.remove(0)), base, variants);
+            base = file.config();
+            for (String w : file.warnings()) {
+                System.err.println("warning: " + w);
+            }
+        }
+        DomainConfig cfg = CreateArgs.parse(base, settings.toArray(new String[0]));
+        if (dryRun) {
+            List<String> names = file != null && file.config().abiPermit() == cfg.abiPermit() ? file.permitNames()
+                    : permitList(cfg.abiPermit(), variants);
+            return new XlConfig(cfg, names, List.of()).toJson();
+        }
+        int domid = hypervisor.create(cfg);
         String name = hypervisor.info(domid).map(DomainInfo::name).orElse("?");
         return "created domain " + domid + " (" + name + ")";
+    }
+
+    /** The permitted variants' names for a bitmap (stable names, present variants, bitN). */
+    static List<String> permitList(long bits, List<AbiVariant> variants) {
+        String s = permitNames(bits, variants);
+        return s.equals("-") ? List.of() : s.equals("all") ? List.of("all") : List.of(s.split(","));
     }
 
     @Descriptor("list domains: name, id, vCPUs, memory, event-channel ABI, grant version, ports in use, state,"

@@ -140,4 +140,18 @@ class CommandsInGogoTest {
         String row = run("xl:list").split("\n")[2];
         assertTrue(row.startsWith("carol") && row.contains("shutdown"), row);
     }
+
+    @Test
+    void createFromAnXlCfgFileAndItsDryRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cfg = dir.resolve("dora.cfg");
+        java.nio.file.Files.writeString(cfg, "name = \"dora\"\nvcpus = 2\nmax_grant_version = 1\n"
+                + "abi_permit = [ \"evtchn-fifo\" ]\n");
+        String json = run("xl:create --dry-run " + cfg);
+        assertTrue(json.contains("\"names\" : [ \"evtchn-fifo\" ]"), json);
+        assertTrue(json.contains("\"bitmap\" : \"0x1\""), json);
+        assertEquals(2, run("xl:list").split("\n").length, "a dry run creates nothing");
+        assertEquals("created domain 1 (dora)", run("xl:create " + cfg + " memory=64"));
+        String row = run("xl:list").split("\n")[2];
+        assertTrue(row.matches("dora\\s+1\\s+2\\s+64\\s+.*evtchn-fifo"), row);
+    }
 }

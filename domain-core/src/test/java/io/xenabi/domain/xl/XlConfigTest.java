@@ -1,0 +1,149 @@
+package io.xenabi.domain.xl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainException;
+import io.xenabi.domain.DomainType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class XlConfigTest {
+    private static final List<AbiVariant> VARIANTS = List.of(new AbiVariant("evtchn", "2l", -1),
+            new AbiVariant("evtchn", "fifo", 0), new AbiVariant("gnttab", "v1", -1), new AbiVariant("gnttab", "v2", 1),
+            new AbiVariant("gnttab", "v3", 2));
+    private static final DomainConfig DEFAULTS = DomainConfig.named("-");
+
+    private static XlConfig parse(String text) {
+        return XlConfig.parse("t.cfg", text, DEFAULTS, VARIANTS);
+    }
+
+    private static String error(String text) {
+        return assertThrows(XlConfigException.class, () -> parse(text)).getMessage();
+    }
+
+    @Test
+    void theSyntaxOfXl() {
+        XlConfig c = parse("""
+                # a guest
+                name = "alice"   # trailing comment
+                type='pvh'; vcpus = 0x4
+                memory = 512
+                abi_permit = [
+                    "evtchn-fifo",   # event channels
+                    'gnttab-v3',
+                ]
+                """);
+        assertEquals("alice", c.config().name());
+        assertEquals(DomainType.PVH, c.config().type());
+        assertEquals(4, c.config().vcpus());
+        assertEquals(512, c.config().memoryMiB());
+        assertEquals(AbiCapability.mask(0) | AbiCapability.mask(2), c.config().abiPermit());
+        assertEquals(List.of("evtchn-fifo", "gnttab-v3"), c.permitNames());
+        assertTrue(c.warnings().isEmpty());
+    }
+
+    @Test
+    void escapesInDoubleQuotesOnly() {
+        assertEquals("a\"b", parse("name = \"a\\\"b\"").config().name());
+        assertEquals("a\\nb", parse("name = 'a\\nb'").config().name());
+    }
+
+    @Test
+    void unknownKeysAreWarnedAboutAndIgnoredAsXlDoes() {
+        XlConfig c = parse("name = \"a\"\nvif = [ 'bridge=xenbr0' ]\n");
+        assertEquals(List.of("t.cfg:2: unknown key 'vif' ignored"), c.warnings());
+    }
+
+    @Test
+    void errorsNameFileLineAndColumn() {
+        assertEquals("t.cfg:2:8: expected a value", error("name = \"a\"\nvcpus =\n"));
+        assertEquals("t.cfg:1:8: unterminated string", error("name = \"alice\n"));
+        assertEquals("t.cfg:1:9: '0xZZ' is not a number", error("vcpus = 0xZZ"));
+        assertEquals("t.cfg:1:9: vcpus must be a number", error("vcpus = two"));
+        assertEquals("t.cfg:1:15: no ABI variant is named 'evtchn-lifo'", error("abi_permit = [\"evtchn-lifo\"]"));
+        assertEquals("t.cfg:1:1: no name = \"...\" given", error("vcpus = 2"));
+        assertEquals("t.cfg:1:9: vcpus = 99 is outside 1..32", error("vcpus = 99"));
+        assertEquals("t.cfg:1:8: name must be a string", error("name = 5"));
+        assertEquals("t.cfg:2:14: unterminated list", error("name='a'\nabi_permit = [ 'evtchn-fifo'"));
+        assertEquals("t.cfg:1:10: unexpected 'x' after the value of 'name'", error("name='a' x"));
+        assertEquals("t.cfg:1:1: expected a key, found '='", error("= 3"));
+    }
+
+    @Test
+    void theLegacyKeysMapOntoTheBitmap() {
+        assertEquals(AbiCapability.ALL & ~AbiCapability.mask(1), parse("name='a'\nmax_grant_version=1").config()
+                .abiPermit());
+        assertEquals(AbiCapability.ALL & ~AbiCapability.mask(0), parse("name='a'\ndisable_evtchn_fifo=1").config()
+                .abiPermit());
+        assertEquals(0, parse("name='a'\nabi_permit = [ ]").config().abiPermit(), "an empty list permits nothing");
+    }
+
+    @Test
+    void contradictoryKeysAreAnError() {
+        assertEquals("t.cfg:3:19: max_grant_version = 2 contradicts abi_permit at line 2",
+                error("name='a'\nabi_permit=[]\nmax_grant_version=2"));
+        assertEquals("t.cfg:2:19: max_grant_version = 1 contradicts abi_permit at line 1",
+                error("abi_permit = [ 'gnttab-v2' ]\nmax_grant_version=1\nname='a'"));
+        assertEquals("t.cfg:2:21: disable_evtchn_fifo = 1 contradicts abi_permit at line 1",
+                error("abi_permit = [ 'evtchn-fifo' ]\ndisable_evtchn_fifo=1\nname='a'"));
+        assertEquals("t.cfg:1:16: 'evtchn-2l' is a base variant, always there: do not list it",
+                error("abi_permit = [ 'evtchn-2l' ]"));
+    }
+
+    @Test
+    void hvmWithoutXenExtensions() {
+        DomainConfig c = parse("name='h'\ntype='hvm'\nxen_extensions=0").config();
+        assertEquals(DomainType.HVM, c.type());
+        assertFalse(c.hasXenInterfaces());
+        assertEquals("t.cfg:1:38: xen_extensions must be a boolean (0 or 1)",
+                error("name='h'; type='hvm'; xen_extensions=7"));
+    }
+
+    @Test
+    void theDryRunJsonHoldsThePermitSetByNameAndBitmap() throws Exception {
+        XlConfig c = parse("name='d'\nmax_grant_version = 1\nabi_permit = [ \"evtchn-fifo\" ]\n");
+        List<String> names = new ArrayList<>();
+        String bitmap = null;
+        try (JsonParser p = new JsonFactory().createParser(c.toJson())) {
+            String field = null;
+            while (p.nextToken() != null) {
+                if (p.currentToken() == JsonToken.FIELD_NAME) {
+                    field = p.currentName();
+                } else if (p.currentToken() == JsonToken.VALUE_STRING && "names".equals(field)) {
+                    names.add(p.getText());
+                } else if (p.currentToken() == JsonToken.VALUE_STRING && "bitmap".equals(field)) {
+                    bitmap = p.getText();
+                }
+            }
+        }
+        assertEquals(List.of("evtchn-fifo"), names);
+        assertEquals("0x1", bitmap);
+    }
+
+    @Test
+    void badFilesGetOneLine(@TempDir Path dir) throws Exception {
+        Path bin = dir.resolve("bin.cfg");
+        Files.write(bin, new byte[] {'n', 0, (byte) 0xFF, 1});
+        assertTrue(assertThrows(XlConfigException.class, () -> XlConfig.read(bin, DEFAULTS, VARIANTS)).getMessage()
+                .endsWith("bin.cfg:1:1: not a text file (invalid UTF-8)"));
+        Path missing = dir.resolve("nope.cfg");
+        assertTrue(assertThrows(DomainException.class, () -> XlConfig.read(missing, DEFAULTS, VARIANTS)).getMessage()
+                .startsWith("cannot read "));
+        Path good = dir.resolve("good.cfg");
+        Files.writeString(good, "name = \"g\"\n");
+        assertEquals("g", XlConfig.read(good, DEFAULTS, VARIANTS).config().name());
+    }
+}
