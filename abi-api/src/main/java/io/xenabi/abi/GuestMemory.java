@@ -75,6 +75,28 @@ public final class GuestMemory {
     }
 
     /** The gfn at which {@code page} is mapped, or -1; a linear scan, for slow paths only. */
+    /** A page that is present in the physmap, with its gfn. */
+    public record Mapped(long gfn, GuestPage page) {
+    }
+
+    /** Every page present now (touched or mapped), in gfn order: what a save writes. */
+    public java.util.List<Mapped> presentPages() {
+        java.util.List<Mapped> out = new java.util.ArrayList<>();
+        for (int c = 0; c < directory.length(); c++) {
+            AtomicReferenceArray<GuestPage> chunk = directory.get(c);
+            if (chunk == null) {
+                continue;
+            }
+            for (int s = 0; s < CHUNK_PAGES; s++) {
+                GuestPage p = chunk.get(s);
+                if (p != null) {
+                    out.add(new Mapped(((long) c << CHUNK_SHIFT) | s, p));
+                }
+            }
+        }
+        return out;
+    }
+
     public long gfnOf(GuestPage page) {
         for (int c = 0; c < directory.length(); c++) {
             AtomicReferenceArray<GuestPage> chunk = directory.get(c);

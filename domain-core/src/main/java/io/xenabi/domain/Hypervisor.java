@@ -78,4 +78,19 @@ public interface Hypervisor {
      * ({@code SCHEDOP_shutdown}); the domain stays until destroyed.
      */
     void shutdown(int domid, int reason);
+
+    /**
+     * xl save: pauses the domain, writes a self-describing, versioned, checksummed image of it
+     * (configuration with the permit bitmap, guest RAM, shared_info, the variants in use and
+     * the toolstack's {@code notes}) to {@code file}, then destroys it.
+     */
+    void save(int domid, java.nio.file.Path file, java.util.Map<String, String> notes);
+
+    /**
+     * xl restore: checks the image whole (truncation, checksum, version, the variants its
+     * guest used being present and permitted here) and only then creates the domain again,
+     * on the base ABIs, with its memory; the guest runs its resume path. Throws naming the
+     * cause in one line, having created nothing.
+     */
+    Restored restore(java.nio.file.Path file);
 }

@@ -29,6 +29,14 @@ public interface Guests {
      */
     void stop(int domid);
 
+    /**
+     * Suspends the kernel in {@code domid} for xl save: its vCPUs stop, and its event channels
+     * and the ABI in use stay as they are (no reset), as a suspended Linux leaves them.
+     *
+     * @throws GuestException when no kernel runs there
+     */
+    void suspend(int domid);
+
     /** The kernel running in {@code domid}, if any. */
     Optional<GuestKernel> kernel(int domid);
 

@@ -22,6 +22,7 @@ import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.DomainState;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.domain.PortInfo;
+import io.xenabi.domain.Restored;
 import io.xenabi.evtchn.EvtchnPortOps;
 import io.xenabi.evtchn.EvtchnVariant;
 import io.xenabi.gnttab.GrantEntry;
@@ -484,6 +485,96 @@ public final class HypervisorImpl implements Hypervisor {
         }
         d.shutdownReason = SchedOp.SHUTDOWN_soft_reset;
         return 0;
+    }
+
+    @Override
+    public void save(int domid, java.nio.file.Path file, Map<String, String> notes) {
+        if (domid == DOMID_0) {
+            throw new DomainException("Domain-0 cannot be saved");
+        }
+        Domain d = domain(domid);
+        boolean paused = d.state == DomainState.PAUSED;
+        if (!paused && d.state == DomainState.RUNNING) {
+            pause(domid);
+        }
+        try {
+            java.util.Set<GuestPage> hypervisorPages = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            hypervisorPages.add(d.sharedInfo);
+            Grants g = d.grants;
+            if (g != null) {
+                g.lock.lock();
+                try {
+                    for (int i = 0; i < g.nrFrames(); i++) {
+                        hypervisorPages.add(g.sharedFrame(i));
+                    }
+                    for (int i = 0; i < g.nrStatusFrames(); i++) {
+                        hypervisorPages.add(g.statusFrame(i));
+                    }
+                } finally {
+                    g.lock.unlock();
+                }
+                for (int h : g.handlesInUse()) {
+                    Grants.Mapping m = g.mapping(h);
+                    if (m != null && (m.flags & io.xenabi.gnttab.GrantFlags.GNTMAP_host_map) != 0) {
+                        hypervisorPages.add(d.memory.page(m.hostGfn)); // a foreign page, not ours to save
+                    }
+                }
+            }
+            List<GuestMemory.Mapped> ram = new ArrayList<>();
+            for (GuestMemory.Mapped m : d.memory.presentPages()) {
+                if (!hypervisorPages.contains(m.page())) {
+                    ram.add(m);
+                }
+            }
+            Map<String, String> used = new java.util.LinkedHashMap<>();
+            used.put(AbiVariant.FAMILY_EVTCHN, d.evtchnVariant == null ? "-" : d.evtchnVariant.name());
+            used.put(AbiVariant.FAMILY_GNTTAB, g == null ? "-" : g.variant.name());
+            SaveImage.write(file, d.config, used, notes == null ? Map.of() : notes, d.sharedInfo, ram);
+        } catch (java.io.IOException e) {
+            if (!paused) {
+                unpause(domid);
+            }
+            throw new DomainException("cannot write " + file + ": " + e.getMessage());
+        }
+        destroy(domid);
+    }
+
+    @Override
+    public Restored restore(java.nio.file.Path file) {
+        SaveImage.Contents img = SaveImage.read(file);
+        DomainConfig config = img.config();
+        long effective = config.abiPermit() & permitBits(host.permitMax());
+        for (Map.Entry<String, String> e : img.used().entrySet()) {
+            Variants.Impl<Object> v = variants.get(e.getKey(), e.getValue());
+            String q = e.getKey() + "-" + e.getValue();
+            if (e.getValue().equals("-")) {
+                continue;
+            }
+            if (v == null) {
+                throw new DomainException("the image's guest used " + q + ", which this host does not have");
+            }
+            if (!v.variant().isBase() && !AbiCapability.permits(effective, v.variant().capability())) {
+                throw new DomainException("the image's guest used " + q + ", which this host does not permit");
+            }
+        }
+        for (Domain d : domains.values()) {
+            if (d.name().equals(config.name())) {
+                throw new DomainException("a domain named '" + config.name() + "' already exists (domid " + d.domid
+                        + ")");
+            }
+        }
+        for (long gfn : img.gfns()) {
+            if (gfn < 0 || gfn >= (config.memoryMiB() << 8)) {
+                throw new DomainException("the image has a page at gfn " + gfn + " beyond its memory: corrupted");
+            }
+        }
+        int domid = create(config);
+        Domain d = domains.get(domid);
+        for (int i = 0; i < img.gfns().size(); i++) {
+            d.memory.page(img.gfns().get(i)).write(0, img.pages().get(i), 0, GuestPage.PAGE_SIZE);
+        }
+        d.sharedInfo.write(0, img.sharedInfo(), 0, GuestPage.PAGE_SIZE);
+        return new Restored(domid, img.notes(), img.used());
     }
 
     @Override

@@ -249,6 +249,15 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
      * domain is already gone.
      */
     synchronized void shutdown() {
+        shutdown(true);
+    }
+
+    /**
+     * Stops the vCPUs; with {@code reset} the kernel also closes its event channels
+     * (EVTCHNOP_reset, as a kexec'd kernel does), without it the domain is left as a suspended
+     * Linux leaves it for xl save: every binding and the ABI in use still in place.
+     */
+    synchronized void shutdown(boolean reset) {
         if (stopping) {
             return;
         }
@@ -280,9 +289,11 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        long rc = reset();
-        if (rc < 0 && rc != -XenErrno.ESRCH) {
-            LOG.log(System.Logger.Level.WARNING, "guest {0}: EVTCHNOP_reset on stop failed: {1}", name, errno(rc));
+        if (reset) {
+            long rc = reset();
+            if (rc < 0 && rc != -XenErrno.ESRCH) {
+                LOG.log(System.Logger.Level.WARNING, "guest {0}: EVTCHNOP_reset on stop failed: {1}", name, errno(rc));
+            }
         }
         bindings.clear();
         for (Thread t : threads) {

@@ -86,6 +86,15 @@ public final class GuestsImpl implements Guests {
     }
 
     @Override
+    public synchronized void suspend(int domid) {
+        GuestKernelImpl k = kernels.remove(domid);
+        if (k == null) {
+            throw new GuestException("no guest kernel runs in domain " + domid);
+        }
+        k.shutdown(false);
+    }
+
+    @Override
     public Optional<GuestKernel> kernel(int domid) {
         return Optional.ofNullable(running(domid));
     }

@@ -5,6 +5,8 @@ import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.SchedOp;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.Restored;
+import java.util.Map;
 import io.xenabi.domain.xl.XlConfig;
 import org.apache.felix.service.command.Parameter;
 import io.xenabi.guest.AbiMode;
@@ -28,7 +30,9 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=pause",
     "osgi.command.function=unpause",
     "osgi.command.function=shutdown",
-    "osgi.command.function=reboot"
+    "osgi.command.function=reboot",
+    "osgi.command.function=save",
+    "osgi.command.function=restore"
 })
 public final class XlCommands {
     private final Hypervisor hypervisor;
@@ -85,6 +89,35 @@ public final class XlCommands {
         }
         return "rebooted " + info.name() + ": domain " + domid + " -> " + again + guest;
     }
+
+    @Descriptor("save a domain to FILE and destroy it (xl save): its guest kernel is suspended first; the image"
+            + " keeps the configuration with the permit bitmap, the memory and the variants the guest used")
+    public String save(@Descriptor("domain id or name") String dom, @Descriptor("image file to write") String file) {
+        int domid = hypervisor.resolve(dom);
+        String name = nameOf(domid);
+        Map<String, String> notes = new java.util.LinkedHashMap<>();
+        guests.kernel(domid).ifPresent(k -> notes.put(GUEST_MODE, k.mode().name()));
+        if (notes.containsKey(GUEST_MODE)) {
+            guests.suspend(domid);
+        }
+        hypervisor.save(domid, java.nio.file.Path.of(file), notes);
+        return "saved domain " + domid + " (" + name + ") to " + file;
+    }
+
+    @Descriptor("restore a domain from an image written by xl:save (xl restore); a guest kernel that ran is"
+            + " booted again through its resume path (it rebinds, and sets FIFO up again if it had it)")
+    public String restore(@Descriptor("image file") String file) {
+        Restored r = hypervisor.restore(java.nio.file.Path.of(file));
+        String mode = r.notes().get(GUEST_MODE);
+        String guest = "";
+        if (mode != null) {
+            guest = ", guest resumed on " + guests.start(r.domid(), AbiMode.valueOf(mode)).abi().variantName();
+        }
+        return "restored " + nameOf(r.domid()) + " as domain " + r.domid() + guest;
+    }
+
+    /** The note xl:save keeps with the image: the mode the guest kernel was booted with. */
+    static final String GUEST_MODE = "guest.mode";
 
     private String nameOf(int domid) {
         return hypervisor.info(domid).map(DomainInfo::name).orElse("?");

@@ -39,7 +39,7 @@ class CommandsInGogoTest {
         threadIo.start();
         CommandProcessorImpl processor = new CommandProcessorImpl(threadIo);
         register(processor, "xl", new XlCommands(hv, guests), "create", "list", "destroy", "pause", "unpause",
-                "shutdown", "reboot");
+                "shutdown", "reboot", "save", "restore");
         register(processor, "evtchn", new EvtchnCommands(hv), "list", "inject");
         register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats");
         session = processor.createSession(new ByteArrayInputStream(new byte[0]),
@@ -153,5 +153,20 @@ class CommandsInGogoTest {
         assertEquals("created domain 1 (dora)", run("xl:create " + cfg + " memory=64"));
         String row = run("xl:list").split("\n")[2];
         assertTrue(row.matches("dora\\s+1\\s+2\\s+64\\s+.*evtchn-fifo"), row);
+    }
+
+    @Test
+    void saveAndRestoreKeepTheBitmapAndTheGuestsTraffic(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        run("xl:create name=erin");
+        run("xl:create name=fred");
+        run("guest:start erin");
+        run("guest:start fred");
+        java.nio.file.Path image = dir.resolve("erin.save");
+        assertEquals("saved domain 1 (erin) to " + image, run("xl:save erin " + image));
+        assertEquals(3, run("xl:list").split("\n").length, "xl save destroys the domain");
+        assertEquals("restored erin as domain 3, guest resumed on 2l", run("xl:restore " + image));
+        assertTrue(run("guest:ping erin fred --count 50").contains("round-trips=50 lost=0"));
+        assertTrue(run("xl:list").contains("erin"));
     }
 }

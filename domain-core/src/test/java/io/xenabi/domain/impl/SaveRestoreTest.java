@@ -1,0 +1,132 @@
+package io.xenabi.domain.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainException;
+import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.Restored;
+import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
+import io.xenabi.gnttab.v1.impl.GrantTableV1;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** xl save / xl restore: what the image keeps, and every bad image refused with nothing created. */
+class SaveRestoreTest {
+    @TempDir
+    Path dir;
+
+    private HypervisorImpl hv;
+    private Guest a;
+    private Path image;
+    private final byte[] data = new byte[4096];
+
+    @BeforeEach
+    void saveOne() {
+        hv = TestHypervisors.all();
+        a = new Guest(hv, hv.create(DomainConfig.named("alice").withVcpus(2).withAbiPermit(1)));
+        assertEquals(0, a.setUp(Guest.Abi.FIFO, 2));
+        a.bindIpi(0);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7 + 1);
+        }
+        a.mem.write(77L * 4096, data, 0, data.length);
+        image = dir.resolve("alice.save");
+        hv.save(a.domid, image, Map.of("guest.mode", "auto"));
+    }
+
+    private int domains() {
+        return hv.list().size();
+    }
+
+    @Test
+    void theRoundTripKeepsConfigurationBitmapAndMemoryAndStartsOnTheBaseAbis() {
+        assertTrue(hv.info(a.domid).isEmpty(), "xl save destroys the domain");
+        Restored r = hv.restore(image);
+        DomainInfo info = hv.info(r.domid()).orElseThrow();
+        assertEquals("alice", info.name());
+        assertEquals(2, info.config().vcpus());
+        assertEquals(1, info.permit(), "the bitmap is part of the configuration");
+        assertEquals("2l", info.evtchnAbi(), "event channels are not saved: the guest rebinds");
+        assertEquals(1, info.grantVersion());
+        assertEquals(0, info.portsInUse());
+        assertEquals(Map.of("guest.mode", "auto"), r.notes());
+        assertEquals("fifo", r.used().get("evtchn"));
+        byte[] back = new byte[4096];
+        hv.memory(r.domid()).read(77L * 4096, back, 0, back.length);
+        assertArrayEquals(data, back);
+        Guest again = new Guest(hv, r.domid());
+        assertEquals(0, again.setUp(Guest.Abi.FIFO, 2), "the guest's resume path sets FIFO up again");
+    }
+
+    @Test
+    void truncatedImagesAreRefusedAtEveryLength() throws Exception {
+        byte[] all = Files.readAllBytes(image);
+        int before = domains();
+        Path cut = dir.resolve("cut.save");
+        for (int len : new int[] {0, 5, 12, 20, 100, 4200, all.length / 2, all.length - 9, all.length - 1}) {
+            Files.write(cut, java.util.Arrays.copyOf(all, len));
+            String msg = assertThrows(DomainException.class, () -> hv.restore(cut)).getMessage();
+            assertTrue(msg.contains("truncated") || msg.contains("not a xenabi save image") || msg.contains("checksum"),
+                    len + ": " + msg);
+            assertEquals(before, domains(), "nothing created");
+        }
+    }
+
+    @Test
+    void aFlippedByteIsACorruptedImage() throws Exception {
+        byte[] all = Files.readAllBytes(image);
+        all[all.length - 100] ^= 0x40;
+        Path bad = dir.resolve("bad.save");
+        Files.write(bad, all);
+        assertTrue(assertThrows(DomainException.class, () -> hv.restore(bad)).getMessage().contains("checksum"));
+        assertTrue(hv.list().stream().noneMatch(d -> d.name().equals("alice")));
+    }
+
+    @Test
+    void anUnknownVersionIsRefused() throws Exception {
+        byte[] all = Files.readAllBytes(image);
+        all[11] = 9;
+        Path v9 = dir.resolve("v9.save");
+        Files.write(v9, all);
+        assertEquals("v9.save: image version 9 is not supported (this host reads 1)",
+                assertThrows(DomainException.class, () -> hv.restore(v9)).getMessage());
+    }
+
+    @Test
+    void aHostWithoutTheVariantTheGuestUsedRefusesTheImage() {
+        HypervisorImpl old = new HypervisorImpl();
+        old.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
+        old.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
+        assertEquals("the image's guest used evtchn-fifo, which this host does not have",
+                assertThrows(DomainException.class, () -> old.restore(image)).getMessage());
+        assertEquals(1, old.list().size(), "only Domain-0");
+        HypervisorImpl strict = TestHypervisors.all();
+        strict.applyHostSettings(new HypervisorImpl.HostSettings(List.of("*"), List.of("gnttab-v2"), 1023, 64, 1024));
+        assertEquals("the image's guest used evtchn-fifo, which this host does not permit",
+                assertThrows(DomainException.class, () -> strict.restore(image)).getMessage());
+    }
+
+    @Test
+    void notAnImageAndANameInUse() throws Exception {
+        Path text = dir.resolve("x.cfg");
+        Files.writeString(text, "name = 'x'\n");
+        assertEquals("x.cfg is not a xenabi save image",
+                assertThrows(DomainException.class, () -> hv.restore(text)).getMessage());
+        Restored r = hv.restore(image);
+        assertNotEquals(-1, r.domid());
+        assertTrue(assertThrows(DomainException.class, () -> hv.restore(image)).getMessage()
+                .contains("already exists"));
+        assertFalse(hv.list().stream().filter(d -> d.name().equals("alice")).count() > 1);
+    }
+}
