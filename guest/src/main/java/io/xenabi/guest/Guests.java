@@ -68,4 +68,13 @@ public interface Guests {
      * @throws GuestException when either kernel is not running
      */
     ShareResult share(int from, int to, int pages, int version, ShareMode mode);
+
+    /**
+     * The hibernation bug of the seed thread, replayed: a guest first booted with
+     * {@code firstBoot} hibernates; a new domain permitted {@code permit} boots a FIFO-capable
+     * boot kernel, which hands over to the resumed kernel either directly ({@code kexec} false:
+     * hibernate-resume) or after EVTCHNOP_reset ({@code kexec} true); then {@code count} round
+     * trips run between the resumed guest and a peer. The domains are destroyed afterwards.
+     */
+    ScenarioResult handover(AbiMode firstBoot, long permit, boolean kexec, int count);
 }

@@ -129,4 +129,26 @@ class SaveRestoreTest {
                 .contains("already exists"));
         assertFalse(hv.list().stream().filter(d -> d.name().equals("alice")).count() > 1);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"TWO_LEVEL, 1", "TWO_LEVEL, 2", "FIFO, 1", "FIFO, 2"})
+    void everyAbiCombinationRoundTrips(Guest.Abi abi, int gnttab) {
+        Guest b = new Guest(hv, hv.create(DomainConfig.named("b" + abi + gnttab).withAbiPermit(3)));
+        assertEquals(0, b.setUp(abi, 1));
+        assertEquals(0, new GrantGuest(hv, b.domid).setVersion(gnttab));
+        b.bindIpi(0);
+        b.mem.write(90L * 4096, data, 0, data.length);
+        Path img = dir.resolve("b.save");
+        hv.save(b.domid, img, Map.of());
+        Restored r = hv.restore(img);
+        assertEquals(abi == Guest.Abi.FIFO ? "fifo" : "2l", r.used().get("evtchn"));
+        assertEquals("v" + gnttab, r.used().get("gnttab"));
+        assertEquals(3, hv.info(r.domid()).orElseThrow().permit());
+        byte[] back = new byte[4096];
+        hv.memory(r.domid()).read(90L * 4096, back, 0, back.length);
+        assertArrayEquals(data, back);
+        Guest again = new Guest(hv, r.domid());
+        assertEquals(0, again.setUp(abi, 1), "the guest sets its ABI up again");
+        assertEquals(0, new GrantGuest(hv, r.domid()).setVersion(gnttab));
+    }
 }

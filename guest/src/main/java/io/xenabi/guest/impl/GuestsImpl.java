@@ -10,6 +10,7 @@ import io.xenabi.guest.Guests;
 import io.xenabi.guest.PingResult;
 import io.xenabi.guest.ShareMode;
 import io.xenabi.guest.ShareResult;
+import io.xenabi.guest.ScenarioResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -277,5 +278,57 @@ public final class GuestsImpl implements Guests {
             b[i] = (byte) x;
         }
         return b;
+    }
+
+    @Override
+    public ScenarioResult handover(AbiMode firstBoot, long permit, boolean kexec, int count) {
+        String tag = Long.toString(System.nanoTime() % 100_000);
+        int first = hypervisor.create(io.xenabi.domain.DomainConfig.named("hib-first-" + tag));
+        int peer = -1;
+        int resumed = -1;
+        try {
+            // 1. The first kernel runs and hibernates: its state goes to disk, the domain away.
+            GuestKernel old = start(first, firstBoot);
+            String resumedAbi = old.abi().variantName();
+            AbiMode resumedMode = old.abi() == io.xenabi.guest.EvtchnAbi.FIFO ? AbiMode.AUTO : AbiMode.TWO_LEVEL;
+            suspend(first);
+            hypervisor.destroy(first);
+            first = -1;
+            // 2. A new domain boots a FIFO-capable boot kernel, which loads the image.
+            peer = hypervisor.create(io.xenabi.domain.DomainConfig.named("hib-peer-" + tag));
+            start(peer, AbiMode.TWO_LEVEL);
+            resumed = hypervisor.create(io.xenabi.domain.DomainConfig.named("hib-" + tag).withAbiPermit(permit));
+            String bootAbi = start(resumed, AbiMode.AUTO).abi().variantName();
+            // 3. The handover: kexec resets the event channels first; hibernation resume does not.
+            if (kexec) {
+                stop(resumed);
+            } else {
+                suspend(resumed);
+            }
+            String hypervisorAbi = hypervisor.info(resumed).orElseThrow().evtchnAbi();
+            // 4. The resumed kernel drives the ABI it was booted with the first time.
+            resumedAbi = start(resumed, resumedMode).abi().variantName();
+            PingResult r = ping(peer, resumed, count, Duration.ofMillis(50));
+            return new ScenarioResult(kexec ? "kexec" : "hibernate-resume", bootAbi, hypervisorAbi, resumedAbi, count,
+                    r.lost());
+        } finally {
+            for (int d : new int[] {first, peer, resumed}) {
+                if (d < 0) {
+                    continue;
+                }
+                if (kernels.containsKey(d)) {
+                    try {
+                        suspend(d);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.DEBUG, e.getMessage());
+                    }
+                }
+                try {
+                    hypervisor.destroy(d);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, e.getMessage());
+                }
+            }
+        }
     }
 }

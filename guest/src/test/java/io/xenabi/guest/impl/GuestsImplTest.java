@@ -14,6 +14,7 @@ import io.xenabi.gnttab.v1.impl.GrantTableV1;
 import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import io.xenabi.guest.ShareMode;
 import io.xenabi.guest.ShareResult;
+import io.xenabi.guest.ScenarioResult;
 import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.EvtchnAbi;
@@ -277,5 +278,21 @@ class GuestsImplTest {
         assertEquals(1, r.version());
         assertEquals(4, r.verified());
         assertTrue(r.note().contains("ENOSYS"), r.note());
+    }
+
+    @Test
+    void theHibernationBugIsReproducedWhenFifoIsPermittedAndAvoidedOtherwise() {
+        ScenarioResult bug = guests.handover(AbiMode.TWO_LEVEL, io.xenabi.abi.AbiCapability.ALL, false, 5);
+        assertEquals("fifo", bug.hypervisorAbi());
+        assertEquals("2l", bug.resumedAbi());
+        assertTrue(bug.lost() > 0, "the resumed 2-level kernel misses events queued FIFO-style");
+        ScenarioResult withheld = guests.handover(AbiMode.TWO_LEVEL, 0, false, 5);
+        assertEquals("2l", withheld.hypervisorAbi());
+        assertEquals(0, withheld.lost());
+        ScenarioResult kexec = guests.handover(AbiMode.TWO_LEVEL, io.xenabi.abi.AbiCapability.ALL, true, 5);
+        assertEquals("fifo", kexec.bootAbi());
+        assertEquals("2l", kexec.hypervisorAbi(), "EVTCHNOP_reset before the handover");
+        assertEquals(0, kexec.lost());
+        assertEquals(1, hv.list().size(), "the scenario's domains are gone");
     }
 }

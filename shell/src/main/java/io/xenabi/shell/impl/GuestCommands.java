@@ -9,6 +9,7 @@ import io.xenabi.guest.Guests;
 import io.xenabi.guest.PingResult;
 import io.xenabi.guest.ShareMode;
 import io.xenabi.guest.ShareResult;
+import io.xenabi.guest.ScenarioResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=list",
     "osgi.command.function=ping",
     "osgi.command.function=stats",
-    "osgi.command.function=share"
+    "osgi.command.function=share",
+    "osgi.command.function=scenario"
 })
 public final class GuestCommands {
     private final Hypervisor hypervisor;
@@ -94,6 +96,58 @@ public final class GuestCommands {
         int t = hypervisor.resolve(to);
         ShareResult r = guests.share(f, t, n, v, mode);
         return shareLine(nameOf(f), nameOf(t), r);
+    }
+
+    @Descriptor("run a lifecycle scenario: hibernate-resume (a guest first booted FIRST-BOOT hibernates; a new"
+            + " domain boots a FIFO-capable kernel that hands over to the resumed kernel without a reset) or kexec"
+            + " (the boot kernel issues EVTCHNOP_reset first); prints a line holding lost=K")
+    public String scenario(
+            @Descriptor("the first boot's kernel: 2l (an old kernel, default) or auto")
+            @Parameter(names = "--first-boot", absentValue = "2l") String firstBoot,
+            @Descriptor("advanced variants the new domain may use, comma-separated; \"\" or none for none;"
+                    + " default all") @Parameter(names = "--abi-permit", absentValue = "all") String permit,
+            @Descriptor("round trips after the resume (default 20)")
+            @Parameter(names = {"-c", "--count"}, absentValue = "20") String count,
+            @Descriptor("hibernate-resume or kexec") String name) {
+        boolean kexec = switch (name) {
+            case "hibernate-resume" -> false;
+            case "kexec" -> true;
+            default -> throw new IllegalArgumentException("guest:scenario: unknown scenario '" + name
+                    + "' (hibernate-resume or kexec)");
+        };
+        AbiMode first = parseAbi(firstBoot);
+        int n = Arguments.nonNegativeInt("guest:scenario", "--count", count);
+        if (n == 0) {
+            throw new IllegalArgumentException("guest:scenario: --count must be at least 1");
+        }
+        ScenarioResult r = guests.handover(first, permitBits(permit), kexec, n);
+        return "scenario " + r.scenario() + ": boot kernel on " + r.bootAbi() + ", hypervisor on " + r.hypervisorAbi()
+                + ", resumed kernel on " + r.resumedAbi() + ": sent=" + r.sent() + " lost=" + r.lost();
+    }
+
+    /** "all", "none" or "" (nothing), or comma-separated qualified names of variants. */
+    long permitBits(String list) {
+        String l = list.trim();
+        if (l.equals("all") || l.equals("*")) {
+            return io.xenabi.abi.AbiCapability.ALL;
+        }
+        long bits = 0;
+        if (l.isEmpty() || l.equals("none")) {
+            return 0;
+        }
+        for (String name : l.split(",")) {
+            String q = name.trim();
+            int bit = io.xenabi.abi.AbiCapability.bitOf(q);
+            if (bit == -2) {
+                bit = hypervisor.variants().stream().filter(v -> v.qualifiedName().equals(q))
+                        .mapToInt(io.xenabi.abi.AbiVariant::capability).findFirst().orElse(-2);
+            }
+            if (bit == -2) {
+                throw new IllegalArgumentException("guest:scenario: no ABI variant is named '" + q + "'");
+            }
+            bits |= io.xenabi.abi.AbiCapability.mask(bit);
+        }
+        return bits;
     }
 
     static String shareLine(String from, String to, ShareResult r) {
