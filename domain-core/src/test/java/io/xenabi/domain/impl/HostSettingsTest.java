@@ -62,4 +62,14 @@ class HostSettingsTest {
         Guest withXen = new Guest(hv, hv.create(DomainConfig.named("hvm2").withType(DomainType.HVM, true)));
         assertEquals(1, withXen.bindIpi(0));
     }
+
+    @Test
+    void aSecondBundleClaimingAnOwnedBitIsRefusedAndReported() {
+        hv.addGrantVersion(new io.xenabi.gnttab.v2.impl.GrantTableV2(), TestHypervisors.props("gnttab", "v9", 0));
+        assertEquals(List.of("variant gnttab-v9 refused: capability bit 0 is owned by evtchn-fifo"), hv.refusals());
+        assertEquals(4, hv.variants().size(), "the refused variant is not used");
+        hv.addEvtchnVariant(new io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant(),
+                TestHypervisors.props("evtchn", "3l", -1));
+        assertEquals("variant evtchn-3l refused: evtchn-2l is already the base evtchn variant", hv.refusals().get(1));
+    }
 }
