@@ -47,6 +47,32 @@ final class Domain implements EvtchnDomain {
     private volatile int validPorts;
     final AtomicInteger activePorts = new AtomicInteger();
 
+    /**
+     * While the implementation of the domain's variant is away (hot swap): its exported state,
+     * and the ports set pending meanwhile, in order, to replay on the new implementation.
+     */
+    byte[] handoverState;
+    private final java.util.List<Port> held = new java.util.ArrayList<>();
+
+    synchronized void hold(Port p) {
+        held.add(p);
+    }
+
+    synchronized void unhold(Port p) {
+        held.removeIf(x -> x == p);
+    }
+
+    synchronized java.util.List<Port> takeHeld() {
+        java.util.List<Port> out = java.util.List.copyOf(held);
+        held.clear();
+        return out;
+    }
+
+    /** Whether the domain waits for an implementation of its variant (its ops are away). */
+    boolean waitingForVariant() {
+        return ops == null && evtchnVariant != null;
+    }
+
     /** The variant in use and its per-domain instance; changed under eventLock + opsLock write. */
     volatile AbiVariant evtchnVariant;
     volatile EvtchnPortOps ops;
@@ -148,6 +174,9 @@ final class Domain implements EvtchnDomain {
      */
     int allocatePort(int port) {
         EvtchnPortOps o = ops;
+        if (o == null) {
+            return -io.xenabi.abi.XenErrno.EAGAIN; // waiting for its variant's implementation
+        }
         if (port > maxEvtchnPort || port >= o.maxPorts()) {
             return -io.xenabi.abi.XenErrno.ENOSPC;
         }

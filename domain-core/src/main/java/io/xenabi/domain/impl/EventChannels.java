@@ -286,7 +286,12 @@ final class EventChannels {
     private static void free(Domain d, Port chn) {
         d.opsLock.readLock().lock();
         try {
-            d.ops.clearPending(chn);
+            EvtchnPortOps o = d.ops;
+            if (o != null) {
+                o.clearPending(chn);
+            } else {
+                d.unhold(chn);
+            }
         } finally {
             d.opsLock.readLock().unlock();
         }
@@ -327,7 +332,13 @@ final class EventChannels {
     void setPending(Domain d, Port chn) {
         d.opsLock.readLock().lock();
         try {
-            d.ops.setPending(chn);
+            EvtchnPortOps o = d.ops;
+            if (o != null) {
+                o.setPending(chn);
+            } else {
+                d.hold(chn); // its variant is being swapped: replayed on the new implementation
+                return;
+            }
         } finally {
             d.opsLock.readLock().unlock();
         }

@@ -89,7 +89,28 @@ public final class HypervisorImpl implements Hypervisor {
                 DomainConfig.DEFAULT_MAX_MAPTRACK_FRAMES);
     }
 
+    /** The framework, when running in one: a stopping framework brings no new implementations. */
+    private volatile org.osgi.framework.BundleContext context;
+
     @Activate
+    void activate(HostConfig config, org.osgi.framework.BundleContext context) {
+        this.context = context;
+        configure(config);
+    }
+
+    private boolean frameworkStopping() {
+        org.osgi.framework.BundleContext c = context;
+        if (c == null) {
+            return false;
+        }
+        try {
+            return c.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING
+                    || c.getBundle().getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true; // our context is no longer valid
+        }
+    }
+
     @Modified
     void configure(HostConfig config) {
         applyHostSettings(new HostSettings(names(config.abi_permit_default()), names(config.abi_permit_max()),
@@ -154,12 +175,15 @@ public final class HypervisorImpl implements Hypervisor {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     public void addEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
         AbiVariant v = variants.add(AbiVariant.FAMILY_EVTCHN, service, properties);
+        if (v != null) {
+            resumeWaiting(v, service);
+        }
         if (v != null && v.isBase()) {
             for (Domain d : domains.values()) {
                 d.eventLock.lock();
                 d.opsLock.writeLock().lock();
                 try {
-                    if (d.ops == null) {
+                    if (d.ops == null && d.evtchnVariant == null) {
                         attachBase(d);
                     }
                 } finally {
@@ -171,7 +195,69 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     public void removeEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
-        variants.remove(service);
+        AbiVariant gone = variants.remove(service);
+        if (gone == null || frameworkStopping()) {
+            // While the framework stops no implementation comes back: domains keep the one they
+            // have so their guests can still shut down cleanly.
+            return;
+        }
+        // Hot swap, first half: every domain on the leaving implementation hands its state over
+        // and waits; sends to it are held from now on.
+        for (Domain d : domains.values()) {
+            d.eventLock.lock();
+            d.opsLock.writeLock().lock();
+            try {
+                if (d.ops != null && d.evtchnVariant != null && d.evtchnVariant.equals(gone)) {
+                    d.handoverState = d.ops.exportState();
+                    d.ops.destroy();
+                    d.ops = null;
+                }
+            } finally {
+                d.opsLock.writeLock().unlock();
+                d.eventLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Hot swap, second half: domains waiting for {@code v} import their state into the new
+     * implementation and the sends held meanwhile are replayed in order.
+     */
+    private void resumeWaiting(AbiVariant v, EvtchnVariant service) {
+        for (Domain d : domains.values()) {
+            List<Port> replay;
+            d.eventLock.lock();
+            d.opsLock.writeLock().lock();
+            try {
+                if (!d.waitingForVariant() || !d.evtchnVariant.qualifiedName().equals(v.qualifiedName())) {
+                    continue;
+                }
+                try {
+                    d.ops = service.importState(d, d.handoverState);
+                } catch (IllegalArgumentException e) {
+                    LOG.log(System.Logger.Level.ERROR, "domain " + d.domid + " cannot take over its "
+                            + v.qualifiedName() + " state: " + e.getMessage() + "; it keeps waiting");
+                    continue;
+                }
+                d.evtchnVariant = v;
+                d.handoverState = null;
+                replay = d.takeHeld();
+                for (Port p : replay) {
+                    if (p.isOpen()) {
+                        d.ops.setPending(p);
+                    }
+                }
+            } finally {
+                d.opsLock.writeLock().unlock();
+                d.eventLock.unlock();
+            }
+            for (Port p : replay) {
+                checkPollers(d, p.port());
+            }
+            for (Vcpu vcpu : d.vcpus) {
+                vcpu.kick();
+            }
+        }
     }
 
     @Reference(service = GrantVersion.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -204,6 +290,12 @@ public final class HypervisorImpl implements Hypervisor {
         g.variant = base.variant();
         g.grow(INITIAL_NR_GRANT_FRAMES);
         d.grants = g;
+    }
+
+    /** The service implementing a variant now, or null (tests, abi:list). */
+    <S> S serviceOf(String family, String name) {
+        Variants.Impl<S> i = variants.get(family, name);
+        return i == null ? null : i.service();
     }
 
     /** Problems met while tracking variant services, oldest first. */
@@ -244,7 +336,10 @@ public final class HypervisorImpl implements Hypervisor {
         try {
             EvtchnPortOps old = d.ops;
             attachBase(d);
-            old.destroy();
+            if (old != null) {
+                old.destroy();
+            }
+            d.takeHeld();
         } finally {
             d.opsLock.writeLock().unlock();
         }
@@ -596,7 +691,8 @@ public final class HypervisorImpl implements Hypervisor {
     private static DomainInfo infoOf(Domain d) {
         AbiVariant v = d.evtchnVariant;
         Grants g = d.grants;
-        return new DomainInfo(d.domid, d.config, d.state, v == null ? "-" : v.name(), d.activePorts.get(),
+        String abi = v == null ? "-" : d.ops == null ? "waiting:" + v.name() : v.name();
+        return new DomainInfo(d.domid, d.config, d.state, abi, d.activePorts.get(),
                 d.shutdownReason, d.effectivePermit, g == null ? 0 : g.version.version());
     }
 
@@ -647,9 +743,9 @@ public final class HypervisorImpl implements Hypervisor {
                 d.opsLock.readLock().lock();
                 try {
                     EvtchnPortOps ops = d.ops;
-                    pending = ops.isPending(chn);
-                    masked = ops.isMasked(chn);
-                    abi = ops.printState(chn);
+                    pending = ops != null && ops.isPending(chn);
+                    masked = ops == null || ops.isMasked(chn);
+                    abi = ops != null ? ops.printState(chn) : "waiting for " + d.evtchnVariant.qualifiedName();
                 } finally {
                     d.opsLock.readLock().unlock();
                 }
@@ -783,8 +879,9 @@ public final class HypervisorImpl implements Hypervisor {
         try {
             return switch (op) {
                 case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT
-                        : d.ops == null ? -io.xenabi.abi.XenErrno.EAGAIN
-                        : evtchn.op(d, vcpu, (int) args[0], args[1]);
+                        : d.evtchnVariant == null ? -io.xenabi.abi.XenErrno.EAGAIN
+                        : awaitVariant(d, vcpu) ? evtchn.op(d, vcpu, (int) args[0], args[1])
+                        : d.dying ? -ESRCH : -io.xenabi.abi.XenErrno.EAGAIN;
                 case Hypercall.__HYPERVISOR_grant_table_op -> args.length < 3 ? -EFAULT
                         : d.grants == null ? -ENOSYS
                         : gnttab.op(d, (int) args[0], args[1], args[2]);
@@ -804,6 +901,20 @@ public final class HypervisorImpl implements Hypervisor {
                     + " failed inside xenabi", e);
             return -EFAULT;
         }
+    }
+
+    /**
+     * A vCPU of a domain whose variant implementation is being swapped waits, as a paused one
+     * does, until the new implementation has taken over; false when the domain died meanwhile.
+     */
+    private boolean awaitVariant(Domain d, int vcpu) {
+        while (d.ops == null && !d.dying) {
+            if (frameworkStopping()) {
+                return false; // no implementation will come back: answer at once
+            }
+            d.vcpus[vcpu].waitUntil(() -> d.ops != null || d.dying, System.nanoTime() + 100_000_000L);
+        }
+        return !d.dying;
     }
 
     // ---------------------------------------------------------------- sched_op

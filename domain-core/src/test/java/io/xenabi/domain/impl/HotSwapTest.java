@@ -1,0 +1,55 @@
+package io.xenabi.domain.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.evtchn.EvtchnVariant;
+import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
+import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** A variant's implementation leaves and comes back while domains use it: nothing is lost. */
+class HotSwapTest {
+    @ParameterizedTest
+    @EnumSource(Guest.Abi.class)
+    void eventsSentWhileTheImplementationIsAwayAreHeldAndReplayed(Guest.Abi abi) throws Exception {
+        Evtchn2lVariant twoLevel = new Evtchn2lVariant();
+        HypervisorImpl hv = TestHypervisors.all(twoLevel);
+        hv.create(DomainConfig.named("unused")); // domains without a guest wait too, harmlessly
+        Guest a = new Guest(hv, hv.create(DomainConfig.named("a")));
+        Guest b = new Guest(hv, hv.create(DomainConfig.named("b")));
+        assertEquals(0, a.setUp(abi, 1));
+        // The peer is on the other ABI, so the swap does not touch it.
+        assertEquals(0, b.setUp(abi == Guest.Abi.FIFO ? Guest.Abi.TWO_LEVEL : Guest.Abi.FIFO, 1));
+        long pa = a.allocUnbound(b.domid);
+        long pb = b.bindInterdomain(a.domid, pa);
+        // a consumes the bind notification the guest way: nothing pending before the swap
+        a.clearUpcall(0);
+        String name = abi == Guest.Abi.FIFO ? "fifo" : "2l";
+
+        EvtchnVariant leaving = abi == Guest.Abi.FIFO ? findFifo(hv) : twoLevel;
+        hv.removeEvtchnVariant(leaving, TestHypervisors.props("evtchn", name, abi == Guest.Abi.FIFO ? 0 : -1));
+        assertEquals("waiting:" + name, hv.info(a.domid).orElseThrow().evtchnAbi());
+        assertEquals(0, b.send(pb), "the peer's send is taken, and held");
+        CompletableFuture<Long> aCall = CompletableFuture.supplyAsync(() -> a.bindIpi(0));
+        Thread.sleep(50);
+        assertFalse(aCall.isDone(), "the waiting domain's own calls wait for the new implementation");
+
+        EvtchnVariant arriving = abi == Guest.Abi.FIFO ? new EvtchnFifoVariant() : new Evtchn2lVariant();
+        hv.addEvtchnVariant(arriving, TestHypervisors.props("evtchn", name, abi == Guest.Abi.FIFO ? 0 : -1));
+        assertEquals(name, hv.info(a.domid).orElseThrow().evtchnAbi());
+        assertTrue(aCall.get(10, TimeUnit.SECONDS) > 0);
+        assertTrue(a.pending(pa), "the held event was replayed");
+        assertTrue(a.upcallPending(0), "and raised its upcall");
+        assertEquals(0, b.send(pb));
+    }
+
+    private static EvtchnVariant findFifo(HypervisorImpl hv) {
+        return hv.serviceOf("evtchn", "fifo");
+    }
+}
