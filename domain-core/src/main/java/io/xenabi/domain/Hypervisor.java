@@ -93,4 +93,10 @@ public interface Hypervisor {
      * cause in one line, having created nothing.
      */
     Restored restore(java.nio.file.Path file);
+
+    /** Every variant present, with its bundle and the domains using it (abi:list). */
+    List<VariantInfo> variantInfo();
+
+    /** Variant services refused (a capability bit claimed twice, a second base), oldest first. */
+    List<String> refusedVariants();
 }

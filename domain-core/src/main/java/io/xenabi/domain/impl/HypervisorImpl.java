@@ -303,6 +303,35 @@ public final class HypervisorImpl implements Hypervisor {
         return variants.refusals();
     }
 
+    @Override
+    public List<String> refusedVariants() {
+        return variants.refusals();
+    }
+
+    @Override
+    public List<io.xenabi.domain.VariantInfo> variantInfo() {
+        List<io.xenabi.domain.VariantInfo> out = new ArrayList<>();
+        for (Variants.Impl<?> i : variants.impls()) {
+            AbiVariant v = i.variant();
+            List<Integer> users = new ArrayList<>();
+            for (Domain d : domains.values()) {
+                AbiVariant inUse = v.family().equals(AbiVariant.FAMILY_EVTCHN) ? d.evtchnVariant
+                        : d.grants == null ? null : d.grants.variant;
+                if (v.equals(inUse)) {
+                    users.add(d.domid);
+                }
+            }
+            String version = "";
+            org.osgi.framework.BundleContext c = context;
+            if (c != null && i.bundleId() >= 0) {
+                org.osgi.framework.Bundle b = c.getBundle(i.bundleId());
+                version = b == null ? "" : b.getVersion().toString();
+            }
+            out.add(new io.xenabi.domain.VariantInfo(v, i.bundleId(), version, List.copyOf(users)));
+        }
+        return out;
+    }
+
     private Variants.Impl<EvtchnVariant> baseEvtchn() {
         return variants.base(AbiVariant.FAMILY_EVTCHN);
     }

@@ -17,8 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class Variants {
     private static final System.Logger LOG = System.getLogger(Variants.class.getName());
 
-    /** One variant service. */
-    record Impl<S>(AbiVariant variant, S service) {
+    /** One variant service, and the bundle that registered it (-1 outside a framework). */
+    record Impl<S>(AbiVariant variant, S service, long bundleId) {
     }
 
     private final Map<String, Impl<?>> byName = new ConcurrentHashMap<>();
@@ -49,7 +49,8 @@ final class Variants {
                         + " is already the base " + family + " variant");
             }
         }
-        byName.put(v.qualifiedName(), new Impl<>(v, service));
+        Object bid = properties.get("service.bundleid");
+        byName.put(v.qualifiedName(), new Impl<>(v, service, bid instanceof Number n ? n.longValue() : -1));
         return v;
     }
 
@@ -95,6 +96,12 @@ final class Variants {
                 out.add((Impl<S>) i);
             }
         }
+        return out;
+    }
+
+    List<Impl<?>> impls() {
+        List<Impl<?>> out = new ArrayList<>(byName.values());
+        out.sort(Comparator.comparing(i -> i.variant().qualifiedName()));
         return out;
     }
 
