@@ -415,7 +415,11 @@ final class EventChannels {
         synchronized (chn) {
             d.opsLock.readLock().lock();
             try {
-                d.ops.unmask(chn);
+                EvtchnPortOps o = d.ops;
+                if (o == null) {
+                    return -io.xenabi.abi.XenErrno.EAGAIN; // swapped meanwhile: the door retries
+                }
+                o.unmask(chn);
             } finally {
                 d.opsLock.readLock().unlock();
             }
@@ -486,7 +490,8 @@ final class EventChannels {
         synchronized (chn) {
             d.opsLock.readLock().lock();
             try {
-                return d.ops.setPriority(chn, priority);
+                EvtchnPortOps o = d.ops;
+                return o == null ? -io.xenabi.abi.XenErrno.EAGAIN : o.setPriority(chn, priority);
             } finally {
                 d.opsLock.readLock().unlock();
             }

@@ -131,7 +131,7 @@ final class GrantTables {
             status = GNTST_permission_denied;
         } else {
             Grants g = d.grants;
-            g.lock.lock();
+            g.enter();
             try {
                 long[] all = source.frames(g, nr);
                 status = all == null ? GNTST_general_error : GNTST_okay;
@@ -157,7 +157,7 @@ final class GrantTables {
         } else if (!xsmTarget(cur, d)) {
             s.put16(QUERY_STATUS, GNTST_permission_denied);
         } else {
-            d.grants.lock.lock();
+            d.grants.enter();
             try {
                 s.put32(QUERY_NR_FRAMES, d.grants.nrFrames()).put32(QUERY_MAX_NR_FRAMES, d.grants.maxFrames)
                         .put16(QUERY_STATUS, GNTST_okay);
@@ -201,7 +201,7 @@ final class GrantTables {
         long want = s.u32AsLong(SET_VERSION_VERSION);
         Grants g = cur.grants;
         long rc;
-        g.lock.lock();
+        g.enter();
         try {
             rc = switchVersion(cur, g, want);
             s.put32(SET_VERSION_VERSION, g.version.version());
@@ -296,7 +296,7 @@ final class GrantTables {
         Grants rg = rd.grants;
         int status;
         long frame = 0;
-        rg.lock.lock();
+        rg.enter();
         try {
             status = pinForMap(ld, rg, ref, ro, host, dev);
             if (status == GNTST_okay) {
@@ -391,7 +391,7 @@ final class GrantTables {
         Grants rg = m.granter;
         boolean undoHost;
         boolean undoDev;
-        rg.lock.lock();
+        rg.enter();
         try {
             if (ld.grants.mapping(handle) != m) {
                 return GNTST_bad_handle;
@@ -471,7 +471,7 @@ final class GrantTables {
     private static void unpin(Grants g, int ref, boolean writable) {
         while (g != null) {
             Active.Ref next;
-            g.lock.lock();
+            g.enter();
             try {
                 Active act = g.active(ref);
                 act.pin -= writable ? Grants.GNTPIN_hstw_inc : Grants.GNTPIN_hstr_inc;
@@ -564,7 +564,7 @@ final class GrantTables {
      */
     private Object acquireForCopy(int domid, Grants rg, int ref, boolean readonly, int depth) {
         GrantEntry e;
-        rg.lock.lock();
+        rg.enter();
         try {
             if (ref < 0 || ref >= rg.nrEntries()) {
                 return GNTST_bad_gntref;
@@ -611,7 +611,7 @@ final class GrantTables {
             return st;
         }
         Buf b = (Buf) inner;
-        rg.lock.lock();
+        rg.enter();
         try {
             Active act = rg.active(ref);
             act.trans = new Active.Ref(td.grants, e.transGref(), !readonly, b);
@@ -636,7 +636,7 @@ final class GrantTables {
         int b = s.u32(SWAP_REF_B);
         Grants g = cur.grants;
         int status;
-        g.lock.lock();
+        g.enter();
         try {
             if (a < 0 || a >= g.nrEntries() || b < 0 || b >= g.nrEntries()) {
                 status = GNTST_bad_gntref;

@@ -62,6 +62,11 @@ final class Grants implements GrantTable {
 
     final Domain domain;
     final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.locks.Condition versionBack = lock.newCondition();
+    /** True while the implementation of this table's version is being swapped (hot swap). */
+    private boolean swapping;
+    /** When true, nobody waits for a swap to end (the framework is stopping). */
+    java.util.function.BooleanSupplier abandon = () -> false;
     final int maxFrames;
     final int maxMaptrack;
     volatile AbiVariant variant;
@@ -84,6 +89,38 @@ final class Grants implements GrantTable {
         this.statusGfn = new long[maxFrames];
         Arrays.fill(sharedGfn, INVALID_GFN);
         Arrays.fill(statusGfn, INVALID_GFN);
+    }
+
+    /**
+     * Takes the table's lock, first waiting while its version's implementation is away: grant
+     * operations on the table are held until the new implementation is in place.
+     */
+    void enter() {
+        lock.lock();
+        while (swapping && !abandon.getAsBoolean()) {
+            try {
+                versionBack.awaitNanos(100_000_000L);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The version's implementation leaves: hold operations (lock held by the caller). */
+    void beginSwap() {
+        swapping = true;
+    }
+
+    /** A new implementation of the same version takes over (lock held by the caller). */
+    void endSwap(GrantVersion v) {
+        version = v;
+        swapping = false;
+        versionBack.signalAll();
+    }
+
+    boolean swapping() {
+        return swapping;
     }
 
     @Override

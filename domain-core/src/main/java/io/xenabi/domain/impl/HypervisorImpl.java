@@ -264,6 +264,22 @@ public final class HypervisorImpl implements Hypervisor {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     public void addGrantVersion(GrantVersion service, Map<String, Object> properties) {
         AbiVariant v = variants.add(AbiVariant.FAMILY_GNTTAB, service, properties);
+        if (v != null) {
+            for (Domain d : domains.values()) {
+                Grants g = d.grants;
+                if (g != null && v.equals(g.variant)) {
+                    g.lock.lock();
+                    try {
+                        if (g.swapping()) {
+                            g.variant = v;
+                            g.endSwap(service);
+                        }
+                    } finally {
+                        g.lock.unlock();
+                    }
+                }
+            }
+        }
         if (v != null && v.isBase()) {
             for (Domain d : domains.values()) {
                 attachGrantTable(d);
@@ -272,7 +288,23 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     public void removeGrantVersion(GrantVersion service, Map<String, Object> properties) {
-        variants.remove(service);
+        AbiVariant gone = variants.remove(service);
+        if (gone == null || frameworkStopping()) {
+            return;
+        }
+        // Versions keep no state of their own: tables on the leaving version only hold their
+        // operations until the next implementation of it arrives.
+        for (Domain d : domains.values()) {
+            Grants g = d.grants;
+            if (g != null && gone.equals(g.variant)) {
+                g.lock.lock();
+                try {
+                    g.beginSwap();
+                } finally {
+                    g.lock.unlock();
+                }
+            }
+        }
     }
 
     <S> List<Variants.Impl<S>> variantsOf(String family, Class<S> type) {
@@ -286,6 +318,7 @@ public final class HypervisorImpl implements Hypervisor {
             return;
         }
         Grants g = new Grants(d, d.config.maxGrantFrames(), d.config.maxMaptrackFrames());
+        g.abandon = this::frameworkStopping;
         g.version = base.service();
         g.variant = base.variant();
         g.grow(INITIAL_NR_GRANT_FRAMES);
@@ -626,7 +659,7 @@ public final class HypervisorImpl implements Hypervisor {
             hypervisorPages.add(d.sharedInfo);
             Grants g = d.grants;
             if (g != null) {
-                g.lock.lock();
+                g.enter();
                 try {
                     for (int i = 0; i < g.nrFrames(); i++) {
                         hypervisorPages.add(g.sharedFrame(i));
@@ -815,7 +848,7 @@ public final class HypervisorImpl implements Hypervisor {
         if (g == null) {
             return out;
         }
-        g.lock.lock();
+        g.enter();
         try {
             GrantVersion v = g.version;
             for (int ref = 0; ref < g.nrEntries(); ref++) {
@@ -909,8 +942,7 @@ public final class HypervisorImpl implements Hypervisor {
             return switch (op) {
                 case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT
                         : d.evtchnVariant == null ? -io.xenabi.abi.XenErrno.EAGAIN
-                        : awaitVariant(d, vcpu) ? evtchn.op(d, vcpu, (int) args[0], args[1])
-                        : d.dying ? -ESRCH : -io.xenabi.abi.XenErrno.EAGAIN;
+                        : evtchnOp(d, vcpu, (int) args[0], args[1]);
                 case Hypercall.__HYPERVISOR_grant_table_op -> args.length < 3 ? -EFAULT
                         : d.grants == null ? -ENOSYS
                         : gnttab.op(d, (int) args[0], args[1], args[2]);
@@ -936,6 +968,23 @@ public final class HypervisorImpl implements Hypervisor {
      * A vCPU of a domain whose variant implementation is being swapped waits, as a paused one
      * does, until the new implementation has taken over; false when the domain died meanwhile.
      */
+    /**
+     * An event-channel op of a domain whose variant may be swapped at any moment: waits for an
+     * implementation, and runs the op again when it found none after all (such an op has changed
+     * nothing: the swap needs the event lock, which binds hold throughout).
+     */
+    private long evtchnOp(Domain d, int vcpu, int cmd, long gpa) {
+        while (true) {
+            if (!awaitVariant(d, vcpu)) {
+                return d.dying ? -ESRCH : -io.xenabi.abi.XenErrno.EAGAIN;
+            }
+            long rc = evtchn.op(d, vcpu, cmd, gpa);
+            if (rc != -io.xenabi.abi.XenErrno.EAGAIN || !d.waitingForVariant()) {
+                return rc;
+            }
+        }
+    }
+
     private boolean awaitVariant(Domain d, int vcpu) {
         while (d.ops == null && !d.dying) {
             if (frameworkStopping()) {
@@ -1033,7 +1082,8 @@ public final class HypervisorImpl implements Hypervisor {
             }
             d.opsLock.readLock().lock();
             try {
-                return d.ops.isPending(chn) ? 1 : 0;
+                EvtchnPortOps o = d.ops;
+                return o != null && o.isPending(chn) ? 1 : 0;
             } finally {
                 d.opsLock.readLock().unlock();
             }
@@ -1081,7 +1131,7 @@ public final class HypervisorImpl implements Hypervisor {
         }
         boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0;
         long i = idx & ~MemoryOp.XENMAPIDX_grant_table_status;
-        g.lock.lock();
+        g.enter();
         try {
             GuestPage frame;
             long[] gfns;

@@ -52,4 +52,26 @@ class HotSwapTest {
     private static EvtchnVariant findFifo(HypervisorImpl hv) {
         return hv.serviceOf("evtchn", "fifo");
     }
+
+    @org.junit.jupiter.api.Test
+    void grantOperationsWaitWhileTheirVersionIsSwappedAndThenSucceed() throws Exception {
+        HypervisorImpl hv = TestHypervisors.all();
+        GrantGuest front = new GrantGuest(hv, hv.create(DomainConfig.named("front")));
+        GrantGuest back = new GrantGuest(hv, hv.create(DomainConfig.named("back")));
+        assertEquals(0, front.setVersion(2));
+        front.mapFrames(1);
+        back.mapFrames(1);
+        front.mem.write64(50L * 4096, 0x1122_3344_5566_7788L);
+        front.grant(10, back.domid, 50, io.xenabi.gnttab.GrantFlags.GTF_permit_access);
+        io.xenabi.gnttab.GrantVersion v2 = hv.serviceOf("gnttab", "v2");
+        hv.removeGrantVersion(v2, TestHypervisors.props("gnttab", "v2", 1));
+        CompletableFuture<Integer> copy = CompletableFuture.supplyAsync(() -> back.copy(10, front.domid, 0, 60,
+                io.xenabi.abi.DomId.DOMID_SELF, 0, 8, io.xenabi.gnttab.GrantFlags.GNTCOPY_source_gref));
+        Thread.sleep(50);
+        assertFalse(copy.isDone(), "the copy waits for a v2 implementation");
+        hv.addGrantVersion(new io.xenabi.gnttab.v2.impl.GrantTableV2(), TestHypervisors.props("gnttab", "v2", 1));
+        assertEquals(io.xenabi.gnttab.GnttabStatus.GNTST_okay, copy.get(10, TimeUnit.SECONDS));
+        assertEquals(0x1122_3344_5566_7788L, back.mem.read64(60L * 4096));
+        assertEquals(2, hv.grantVersion(front.domid));
+    }
 }
