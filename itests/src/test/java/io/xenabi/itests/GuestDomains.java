@@ -18,11 +18,24 @@ public abstract class GuestDomains {
     @Inject
     protected Guests guests;
 
+    @Inject
+    protected org.osgi.framework.BundleContext context;
+
     private final List<Integer> created = new ArrayList<>();
 
     @Configuration
     public Option[] config() {
         return XenabiOptions.xenabi();
+    }
+
+    /** The installed bundle named {@code symbolicName}. */
+    protected org.osgi.framework.Bundle installedBundle(String symbolicName) {
+        for (org.osgi.framework.Bundle b : context.getBundles()) {
+            if (b.getSymbolicName().equals(symbolicName)) {
+                return b;
+            }
+        }
+        throw new AssertionError(symbolicName + " is not installed");
     }
 
     /** Creates a domain that is stopped and destroyed after the test. */

@@ -15,7 +15,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
@@ -25,9 +24,6 @@ import org.osgi.service.cm.ConfigurationAdmin;
 public class HostConfigIT extends GuestDomains {
     @Inject
     private ConfigurationAdmin configAdmin;
-
-    @Inject
-    private BundleContext context;
 
     @Test
     public void theMetatypeDescriptionShipsWithDomainCore() {

@@ -9,31 +9,17 @@ import io.xenabi.guest.PingResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
 /** The FIFO bundle is updated while a FIFO and a 2-level guest ping each other: nothing is lost. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class HotSwapIT extends GuestDomains {
-    @Inject
-    private BundleContext context;
-
-    private Bundle bundle(String symbolicName) {
-        for (Bundle b : context.getBundles()) {
-            if (b.getSymbolicName().equals(symbolicName)) {
-                return b;
-            }
-        }
-        return null;
-    }
-
     @Test
     public void updatingTheFifoBundleUnderPingLosesNothing() throws Exception {
         int alice = domain(DomainConfig.named("swap-alice").withVcpus(2));
@@ -41,7 +27,7 @@ public class HotSwapIT extends GuestDomains {
         guests.start(alice, AbiMode.AUTO);
         guests.start(bob, AbiMode.TWO_LEVEL);
         assertEquals("fifo", hypervisor.info(alice).orElseThrow().evtchnAbi());
-        Bundle fifo = bundle("io.xenabi.evtchn-fifo");
+        Bundle fifo = installedBundle("io.xenabi.evtchn-fifo");
         assertNotNull(fifo);
         CompletableFuture<PingResult> ping = CompletableFuture.supplyAsync(
                 () -> guests.ping(alice, bob, 3000, Duration.ofSeconds(10)));

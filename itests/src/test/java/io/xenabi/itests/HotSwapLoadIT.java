@@ -14,14 +14,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
 /**
  * Eight domains, four on FIFO and four on 2-level, ping-pong without pause while grant copies
@@ -31,18 +29,6 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class HotSwapLoadIT extends GuestDomains {
-    @Inject
-    private BundleContext context;
-
-    private Bundle bundle(String symbolicName) {
-        for (Bundle b : context.getBundles()) {
-            if (b.getSymbolicName().equals(symbolicName)) {
-                return b;
-            }
-        }
-        throw new AssertionError(symbolicName + " is not installed");
-    }
-
     @Test
     public void swapsUnderLoadLoseNothing() throws Exception {
         List<CompletableFuture<PingResult>> pings = new ArrayList<>();
@@ -70,9 +56,9 @@ public class HotSwapLoadIT extends GuestDomains {
             }
             return new int[] {done, failed};
         });
-        Bundle evtchnFifo = bundle("io.xenabi.evtchn-fifo");
-        Bundle evtchn2l = bundle("io.xenabi.evtchn-2l");
-        Bundle gnttabV2 = bundle("io.xenabi.gnttab-v2");
+        Bundle evtchnFifo = installedBundle("io.xenabi.evtchn-fifo");
+        Bundle evtchn2l = installedBundle("io.xenabi.evtchn-2l");
+        Bundle gnttabV2 = installedBundle("io.xenabi.gnttab-v2");
         long worst = 0;
         try {
             for (int i = 0; i < 20; i++) {
