@@ -95,7 +95,17 @@ public final class HypervisorImpl implements Hypervisor {
     @Activate
     void activate(HostConfig config, org.osgi.framework.BundleContext context) {
         this.context = context;
+        variants.setNewer((a, b) -> {
+            int c = bundleVersion(a.bundleId()).compareTo(bundleVersion(b.bundleId()));
+            return c != 0 ? c : Long.compare(a.bundleId(), b.bundleId());
+        });
         configure(config);
+    }
+
+    private org.osgi.framework.Version bundleVersion(long id) {
+        org.osgi.framework.BundleContext c = context;
+        org.osgi.framework.Bundle b = c == null || id < 0 ? null : c.getBundle(id);
+        return b == null ? org.osgi.framework.Version.emptyVersion : b.getVersion();
     }
 
     private boolean frameworkStopping() {
@@ -174,7 +184,11 @@ public final class HypervisorImpl implements Hypervisor {
     @Reference(service = EvtchnVariant.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     public void addEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
-        AbiVariant v = variants.add(AbiVariant.FAMILY_EVTCHN, service, properties);
+        Variants.Added added = variants.offer(AbiVariant.FAMILY_EVTCHN, service, properties);
+        AbiVariant v = added.variant();
+        if (added.replaced() != null && !frameworkStopping()) {
+            suspendDomainsOn(added.replaced().variant()); // a newer implementation takes over
+        }
         if (v != null) {
             resumeWaiting(v, service);
         }
@@ -195,14 +209,24 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     public void removeEvtchnVariant(EvtchnVariant service, Map<String, Object> properties) {
-        AbiVariant gone = variants.remove(service);
+        Variants.Removed removed = variants.withdraw(service);
+        AbiVariant gone = removed.variant();
         if (gone == null || frameworkStopping()) {
             // While the framework stops no implementation comes back: domains keep the one they
             // have so their guests can still shut down cleanly.
             return;
         }
-        // Hot swap, first half: every domain on the leaving implementation hands its state over
-        // and waits; sends to it are held from now on.
+        suspendDomainsOn(gone);
+        if (removed.promoted() != null) {
+            resumeWaiting(gone, (EvtchnVariant) removed.promoted().service());
+        }
+    }
+
+    /**
+     * Hot swap, first half: every domain on {@code gone}'s implementation hands its state over
+     * and waits; sends to it are held from now on.
+     */
+    private void suspendDomainsOn(AbiVariant gone) {
         for (Domain d : domains.values()) {
             d.eventLock.lock();
             d.opsLock.writeLock().lock();
@@ -263,22 +287,10 @@ public final class HypervisorImpl implements Hypervisor {
     @Reference(service = GrantVersion.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     public void addGrantVersion(GrantVersion service, Map<String, Object> properties) {
-        AbiVariant v = variants.add(AbiVariant.FAMILY_GNTTAB, service, properties);
+        Variants.Added added = variants.offer(AbiVariant.FAMILY_GNTTAB, service, properties);
+        AbiVariant v = added.variant();
         if (v != null) {
-            for (Domain d : domains.values()) {
-                Grants g = d.grants;
-                if (g != null && v.equals(g.variant)) {
-                    g.lock.lock();
-                    try {
-                        if (g.swapping()) {
-                            g.variant = v;
-                            g.endSwap(service);
-                        }
-                    } finally {
-                        g.lock.unlock();
-                    }
-                }
-            }
+            takeOverGrants(v, service, added.replaced() != null);
         }
         if (v != null && v.isBase()) {
             for (Domain d : domains.values()) {
@@ -288,8 +300,13 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     public void removeGrantVersion(GrantVersion service, Map<String, Object> properties) {
-        AbiVariant gone = variants.remove(service);
+        Variants.Removed removed = variants.withdraw(service);
+        AbiVariant gone = removed.variant();
         if (gone == null || frameworkStopping()) {
+            return;
+        }
+        if (removed.promoted() != null) {
+            takeOverGrants(gone, (GrantVersion) removed.promoted().service(), true);
             return;
         }
         // Versions keep no state of their own: tables on the leaving version only hold their
@@ -300,6 +317,27 @@ public final class HypervisorImpl implements Hypervisor {
                 g.lock.lock();
                 try {
                     g.beginSwap();
+                } finally {
+                    g.lock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * Tables on {@code v} go on with {@code service}: those waiting for it, and with
+     * {@code all} every one (a newer implementation replaces the running one).
+     */
+    private void takeOverGrants(AbiVariant v, GrantVersion service, boolean all) {
+        for (Domain d : domains.values()) {
+            Grants g = d.grants;
+            if (g != null && v.equals(g.variant)) {
+                g.lock.lock();
+                try {
+                    if (g.swapping() || all) {
+                        g.variant = v;
+                        g.endSwap(service);
+                    }
                 } finally {
                     g.lock.unlock();
                 }
@@ -360,7 +398,11 @@ public final class HypervisorImpl implements Hypervisor {
                 org.osgi.framework.Bundle b = c.getBundle(i.bundleId());
                 version = b == null ? "" : b.getVersion().toString();
             }
-            out.add(new io.xenabi.domain.VariantInfo(v, i.bundleId(), version, List.copyOf(users)));
+            out.add(new io.xenabi.domain.VariantInfo(v, i.bundleId(), version, List.copyOf(users), "active"));
+        }
+        for (Variants.Impl<?> i : variants.standby()) {
+            out.add(new io.xenabi.domain.VariantInfo(i.variant(), i.bundleId(), bundleVersion(i.bundleId()).toString(),
+                    List.of(), "standby"));
         }
         return out;
     }

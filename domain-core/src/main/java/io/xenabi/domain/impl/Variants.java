@@ -23,52 +23,122 @@ final class Variants {
 
     private final Map<String, Impl<?>> byName = new ConcurrentHashMap<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
+    /** Further implementations of variants present, kept in case the active one leaves. */
+    private final List<Impl<?>> standby = new ArrayList<>();
+    /** Which of two implementations of one variant is newer (bundle version, then bundle id). */
+    private volatile Comparator<Impl<?>> newer = Comparator.comparingLong(Impl::bundleId);
 
-    /** Adds a service of {@code family}; returns its variant, or null when refused. */
+    /** What {@link #add} did with a service. */
+    record Added(AbiVariant variant, Impl<?> replaced) {
+        /** Whether the service is now the active implementation of its variant. */
+        boolean active() {
+            return variant != null;
+        }
+    }
+
+    /** What {@link #remove} did: the variant that left, and the standby promoted in its place. */
+    record Removed(AbiVariant variant, Impl<?> promoted) {
+    }
+
+    void setNewer(Comparator<Impl<?>> comparator) {
+        this.newer = comparator;
+    }
+
+    /** Adds a service of {@code family}; returns its variant, or null when refused or kept on standby. */
     synchronized AbiVariant add(String family, Object service, Map<String, ?> properties) {
+        return offer(family, service, properties).variant();
+    }
+
+    /**
+     * Offers a service of {@code family}. A new variant becomes active; a second implementation
+     * of a variant present goes on standby, or, when it is newer, becomes active and the one it
+     * replaces goes on standby (a newer jar dropped into deploy/); a bit already owned by another
+     * variant, or a second base of a family, is refused and the reason kept.
+     */
+    synchronized Added offer(String family, Object service, Map<String, ?> properties) {
         AbiVariant v;
         try {
             v = AbiVariant.fromProperties(properties);
         } catch (IllegalArgumentException e) {
-            return refuse(family + " variant service refused: " + e.getMessage());
+            refuse(family + " variant service refused: " + e.getMessage());
+            return new Added(null, null);
         }
         if (!family.equals(v.family())) {
-            return refuse("variant " + v.qualifiedName() + " registered as a " + family + " variant");
+            refuse("variant " + v.qualifiedName() + " registered as a " + family + " variant");
+            return new Added(null, null);
         }
+        Object bid = properties.get("service.bundleid");
+        Impl<Object> mine = new Impl<>(v, service, bid instanceof Number n ? n.longValue() : -1);
         for (Impl<?> other : byName.values()) {
             AbiVariant o = other.variant();
             if (o.qualifiedName().equals(v.qualifiedName())) {
-                return refuse("second implementation of " + v.qualifiedName() + " ignored");
+                if (o.capability() != v.capability()) {
+                    refuse("implementation of " + v.qualifiedName() + " refused: it claims bit " + v.capability()
+                            + ", the variant has bit " + o.capability());
+                    return new Added(null, null);
+                }
+                if (newer.compare(mine, other) > 0) {
+                    standby.add(other);
+                    byName.put(v.qualifiedName(), mine);
+                    return new Added(v, other);
+                }
+                standby.add(mine);
+                return new Added(null, null);
             }
             if (!v.isBase() && o.capability() == v.capability()) {
-                return refuse("variant " + v.qualifiedName() + " refused: capability bit " + v.capability()
+                refuse("variant " + v.qualifiedName() + " refused: capability bit " + v.capability()
                         + " is owned by " + o.qualifiedName());
+                return new Added(null, null);
             }
             if (v.isBase() && o.isBase() && o.family().equals(family)) {
-                return refuse("variant " + v.qualifiedName() + " refused: " + o.qualifiedName()
+                refuse("variant " + v.qualifiedName() + " refused: " + o.qualifiedName()
                         + " is already the base " + family + " variant");
+                return new Added(null, null);
             }
         }
-        Object bid = properties.get("service.bundleid");
-        byName.put(v.qualifiedName(), new Impl<>(v, service, bid instanceof Number n ? n.longValue() : -1));
-        return v;
+        byName.put(v.qualifiedName(), mine);
+        return new Added(v, null);
     }
 
-    private AbiVariant refuse(String why) {
+    private void refuse(String why) {
         refused.add(why);
         LOG.log(System.Logger.Level.WARNING, why);
-        return null;
     }
 
     /** Removes whichever variant {@code service} provided; returns it, or null. */
     synchronized AbiVariant remove(Object service) {
+        return withdraw(service).variant();
+    }
+
+    /**
+     * Withdraws {@code service}: from standby it just goes; when it was active, the newest
+     * standby implementation of the same variant, if any, takes its place.
+     */
+    synchronized Removed withdraw(Object service) {
+        standby.removeIf(i -> i.service() == service);
         for (Impl<?> i : byName.values()) {
             if (i.service() == service) {
-                byName.remove(i.variant().qualifiedName());
-                return i.variant();
+                String q = i.variant().qualifiedName();
+                byName.remove(q);
+                Impl<?> best = null;
+                for (Impl<?> s : standby) {
+                    if (s.variant().qualifiedName().equals(q) && (best == null || newer.compare(s, best) > 0)) {
+                        best = s;
+                    }
+                }
+                if (best != null) {
+                    standby.remove(best);
+                    byName.put(q, best);
+                }
+                return new Removed(i.variant(), best);
             }
         }
-        return null;
+        return new Removed(null, null);
+    }
+
+    /** Implementations on standby, for abi:list. */
+    synchronized List<Impl<?>> standby() {
+        return List.copyOf(standby);
     }
 
     @SuppressWarnings("unchecked")

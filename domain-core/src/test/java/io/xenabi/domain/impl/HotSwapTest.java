@@ -74,4 +74,41 @@ class HotSwapTest {
         assertEquals(0x1122_3344_5566_7788L, back.mem.read64(60L * 4096));
         assertEquals(2, hv.grantVersion(front.domid));
     }
+
+    private static java.util.Map<String, Object> fifoFromBundle(long bundleId) {
+        java.util.Map<String, Object> p = new java.util.HashMap<>(TestHypervisors.props("evtchn", "fifo", 0));
+        p.put("service.bundleid", bundleId);
+        return p;
+    }
+
+    @org.junit.jupiter.api.Test
+    void aNewerImplementationTakesOverAndTheOlderComesBackWhenItLeaves() {
+        HypervisorImpl hv = new HypervisorImpl();
+        hv.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
+        EvtchnFifoVariant first = new EvtchnFifoVariant();
+        hv.addEvtchnVariant(first, fifoFromBundle(5));
+        Guest a = new Guest(hv, hv.create(DomainConfig.named("a")));
+        Guest b = new Guest(hv, hv.create(DomainConfig.named("b")));
+        assertEquals(0, a.setUp(Guest.Abi.FIFO, 1));
+        assertEquals(0, b.setUp(Guest.Abi.TWO_LEVEL, 1));
+        long pa = a.allocUnbound(b.domid);
+        long pb = b.bindInterdomain(a.domid, pa);
+
+        EvtchnFifoVariant newer = new EvtchnFifoVariant(); // a newer jar dropped into deploy/
+        hv.addEvtchnVariant(newer, fifoFromBundle(9));
+        assertTrue(hv.serviceOf("evtchn", "fifo") == newer, "the newer implementation is active");
+        assertEquals("fifo", hv.info(a.domid).orElseThrow().evtchnAbi());
+        assertEquals(0, b.send(pb));
+        assertTrue(a.pending(pa), "the domain carries on with the newer implementation");
+
+        hv.removeEvtchnVariant(newer, fifoFromBundle(9)); // the jar deleted again
+        assertTrue(hv.serviceOf("evtchn", "fifo") == first, "the older one is active again");
+        assertEquals("fifo", hv.info(a.domid).orElseThrow().evtchnAbi());
+        assertEquals(0, a.unmask(pa));
+        assertTrue(a.pending(pa), "and nothing was lost on the way");
+
+        EvtchnFifoVariant older = new EvtchnFifoVariant();
+        hv.addEvtchnVariant(older, fifoFromBundle(2));
+        assertTrue(hv.serviceOf("evtchn", "fifo") == first, "an older implementation only waits on standby");
+    }
 }

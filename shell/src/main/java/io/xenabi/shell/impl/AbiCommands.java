@@ -33,7 +33,7 @@ public final class AbiCommands {
         for (VariantInfo v : variants) {
             t.row(v.variant().family(), v.variant().name(), v.variant().isBase() ? "base"
                     : String.valueOf(v.variant().capability()), v.bundleId() < 0 ? "-" : String.valueOf(v.bundleId()),
-                    v.bundleVersion().isEmpty() ? "-" : v.bundleVersion(), "active",
+                    v.bundleVersion().isEmpty() ? "-" : v.bundleVersion(), v.state(),
                     v.domains().isEmpty() ? "-" : v.domains().stream().map(String::valueOf)
                             .collect(Collectors.joining(",")));
         }

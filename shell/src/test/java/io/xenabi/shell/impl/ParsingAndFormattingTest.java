@@ -160,9 +160,10 @@ class ParsingAndFormattingTest {
     @Test
     void abiListShowsBitsBundlesUsersAndRefusals() {
         String out = AbiCommands.variantTable(List.of(
-                new io.xenabi.domain.VariantInfo(new io.xenabi.abi.AbiVariant("evtchn", "2l", -1), 3, "0.1.0", List.of(0)),
+                new io.xenabi.domain.VariantInfo(new io.xenabi.abi.AbiVariant("evtchn", "2l", -1), 3, "0.1.0", List.of(0),
+                        "active"),
                 new io.xenabi.domain.VariantInfo(new io.xenabi.abi.AbiVariant("evtchn", "fifo", 0), 5, "0.1.0",
-                        List.of(1, 4))), List.of("variant gnttab-v9 refused: capability bit 0 is owned by evtchn-fifo"));
+                        List.of(1, 4), "active")), List.of("variant gnttab-v9 refused: capability bit 0 is owned by evtchn-fifo"));
         String[] lines = out.split("\n");
         assertEquals(List.of("evtchn", "2l", "base", "3", "0.1.0", "active", "0"), List.of(lines[1].trim().split("\\s+")));
         assertEquals(List.of("evtchn", "fifo", "0", "5", "0.1.0", "active", "1,4"),
