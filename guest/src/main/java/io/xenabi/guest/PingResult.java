@@ -11,7 +11,13 @@ package io.xenabi.guest;
  * @param meanMicros mean round-trip time of the completed ones, in microseconds (0 when none)
  * @param fromPort the port used in {@code from} (allocated with EVTCHNOP_alloc_unbound)
  * @param toPort the port used in {@code to} (bound with EVTCHNOP_bind_interdomain)
+ * @param maxMicros the longest completed round trip, in microseconds: the guest-visible pause
  */
 public record PingResult(int from, int to, int count, int roundTrips, int lost, double meanMicros, int fromPort,
-        int toPort) {
+        int toPort, double maxMicros) {
+    /** A result without the longest round trip measured. */
+    public PingResult(int from, int to, int count, int roundTrips, int lost, double meanMicros, int fromPort,
+            int toPort) {
+        this(from, to, count, roundTrips, lost, meanMicros, fromPort, toPort, 0);
+    }
 }

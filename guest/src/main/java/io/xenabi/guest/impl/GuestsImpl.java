@@ -163,6 +163,7 @@ public final class GuestsImpl implements Guests {
         }
         int completed = 0;
         long totalNanos = 0;
+        long maxNanos = 0;
         RuntimeException failure = null;
         try {
             replies.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS); // the echo of the bind
@@ -171,7 +172,9 @@ public final class GuestsImpl implements Guests {
                 long t0 = System.nanoTime();
                 sender.send(fromPort);
                 if (replies.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                    totalNanos += System.nanoTime() - t0;
+                    long rtt = System.nanoTime() - t0;
+                    totalNanos += rtt;
+                    maxNanos = Math.max(maxNanos, rtt);
                     completed++;
                 }
             }
@@ -189,7 +192,8 @@ public final class GuestsImpl implements Guests {
             throw failure;
         }
         double mean = completed == 0 ? 0 : totalNanos / 1000.0 / completed;
-        return new PingResult(from, to, count, completed, count - completed, mean, fromPort, toPort);
+        return new PingResult(from, to, count, completed, count - completed, mean, fromPort, toPort,
+                maxNanos / 1000.0);
     }
 
     private static void closeQuietly(GuestKernelImpl k, int port, RuntimeException pending) {
