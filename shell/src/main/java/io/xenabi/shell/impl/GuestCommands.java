@@ -11,6 +11,7 @@ import io.xenabi.guest.ShareMode;
 import io.xenabi.guest.ShareResult;
 import io.xenabi.guest.ScenarioResult;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,7 +23,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /** The {@code guest} scope: boot and stop guest kernels in domains and run workloads between them. */
-@Component(service = Object.class, property = {
+@Component(service = Object.class, immediate = true, property = {
     "osgi.command.scope=guest",
     "osgi.command.function=start",
     "osgi.command.function=stop",
@@ -30,7 +31,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=ping",
     "osgi.command.function=stats",
     "osgi.command.function=share",
-    "osgi.command.function=scenario"
+    "osgi.command.function=scenario",
+    "osgi.command.function=join"
 })
 public final class GuestCommands {
     private final Hypervisor hypervisor;
@@ -162,6 +164,9 @@ public final class GuestCommands {
             String count,
             @Descriptor("milliseconds to wait for each echo (default 1000)")
             @Parameter(names = {"-t", "--timeout"}, absentValue = "1000") String timeout,
+            @Descriptor("run in the background; guest:join prints the result")
+            @Parameter(names = {"-b", "--background"}, presentValue = "true", absentValue = "false")
+            boolean background,
             @Descriptor("sending domain, id or name") String from,
             @Descriptor("echoing domain, id or name") String to) {
         int n = Arguments.nonNegativeInt("guest:ping", "--count", count);
@@ -174,8 +179,44 @@ public final class GuestCommands {
         }
         int f = hypervisor.resolve(from);
         int t = hypervisor.resolve(to);
+        if (background) {
+            String fromName = nameOf(f);
+            String toName = nameOf(t);
+            CompletableFuture<String> job = CompletableFuture.supplyAsync(
+                    () -> pingLine(fromName, toName, guests.ping(f, t, n, Duration.ofMillis(ms))));
+            synchronized (backgroundPings) {
+                backgroundPings.add(job);
+                return "ping " + fromName + " -> " + toName + " running in the background (job "
+                        + backgroundPings.size() + "); guest:join prints its result";
+            }
+        }
         PingResult r = guests.ping(f, t, n, Duration.ofMillis(ms));
         return pingLine(nameOf(f), nameOf(t), r);
+    }
+
+    /** Pings started with --background and not yet waited for. */
+    private final List<CompletableFuture<String>> backgroundPings = new java.util.ArrayList<>();
+
+    @Descriptor("wait for the pings started with --background and print their results")
+    public String join() {
+        List<CompletableFuture<String>> jobs;
+        synchronized (backgroundPings) {
+            jobs = List.copyOf(backgroundPings);
+            backgroundPings.clear();
+        }
+        StringBuilder out = new StringBuilder();
+        for (CompletableFuture<String> j : jobs) {
+            try {
+                out.append(out.length() == 0 ? "" : "\n").append(j.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("guest:join interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                throw new IllegalStateException("background ping failed: " + (c == null ? e : c).getMessage());
+            }
+        }
+        return jobs.isEmpty() ? "no background ping" : out.toString();
     }
 
     @Descriptor("show what a guest kernel's event front-end has seen")

@@ -41,7 +41,8 @@ class CommandsInGogoTest {
         register(processor, "xl", new XlCommands(hv, guests), "create", "list", "destroy", "pause", "unpause",
                 "shutdown", "reboot", "save", "restore");
         register(processor, "evtchn", new EvtchnCommands(hv), "list", "inject");
-        register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats");
+        register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats",
+                "join");
         session = processor.createSession(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
     }
@@ -168,5 +169,16 @@ class CommandsInGogoTest {
         assertEquals("restored erin as domain 3, guest resumed on 2l", run("xl:restore " + image));
         assertTrue(run("guest:ping erin fred --count 50").contains("round-trips=50 lost=0"));
         assertTrue(run("xl:list").contains("erin"));
+    }
+
+    @Test
+    void aBackgroundPingIsJoinedLater() throws Exception {
+        run("xl:create name=gina");
+        run("xl:create name=hank");
+        run("guest:start gina");
+        run("guest:start hank");
+        assertTrue(run("guest:ping gina hank --count 200 --background").contains("running in the background"));
+        assertTrue(run("guest:join").contains("round-trips=200 lost=0"));
+        assertEquals("no background ping", run("guest:join"));
     }
 }
