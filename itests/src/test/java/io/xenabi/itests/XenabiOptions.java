@@ -30,7 +30,7 @@ final class XenabiOptions {
         for (String path : System.getProperty("xenabi.bundles", "").split(",")) {
             File jar = new File(path.trim());
             if (!jar.isFile()) {
-                throw new IllegalStateException("reactor bundle " + jar + " is missing: run mvn verify from the root");
+                throw new AssertionError("reactor bundle " + jar + " is missing: run mvn verify from the root");
             }
             opts.add(bundle(jar.toURI().toString()));
         }
@@ -40,7 +40,7 @@ final class XenabiOptions {
     private static String version(String property) {
         String v = System.getProperty(property);
         if (v == null) {
-            throw new IllegalStateException("system property " + property + " is not set (see itests/pom.xml)");
+            throw new AssertionError("system property " + property + " is not set (see itests/pom.xml)");
         }
         return v;
     }

@@ -30,6 +30,9 @@ final class TestHypervisors {
         hv.addEvtchnVariant(new EvtchnFifoVariant(), props("evtchn", "fifo", 0));
         hv.addGrantVersion(new GrantTableV1(), props("gnttab", "v1", -1));
         hv.addGrantVersion(new GrantTableV2(), props("gnttab", "v2", 1));
+        if (hv.variants().size() != 4 || !hv.refusals().isEmpty()) {
+            throw new AssertionError("the test hypervisor lacks a variant: " + hv.refusals());
+        }
         return hv;
     }
 }

@@ -67,6 +67,9 @@ final class FakeDomain implements EvtchnDomain {
     }
 
     Port bind(int port, int vcpu) {
+        if (ports.containsKey(port) || vcpu < 0 || vcpu >= maxVcpus()) {
+            throw new AssertionError("fake domain: port " + port + " bound twice or vCPU " + vcpu + " absent");
+        }
         Port p = new Port(port, vcpu);
         ports.put(port, p);
         return p;
