@@ -535,8 +535,4 @@ final class EventChannels {
     static long unsupported(int cmd) {
         return isVariantOp(cmd) ? -EOPNOTSUPP : -ENOSYS;
     }
-
-    static EvtchnPortOps opsOf(Domain d) {
-        return d.ops;
-    }
 }

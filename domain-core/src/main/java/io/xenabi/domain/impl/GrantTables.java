@@ -17,7 +17,6 @@ import io.xenabi.abi.GuestPage;
 import io.xenabi.domain.impl.Grants.Active;
 import io.xenabi.domain.impl.Grants.Mapping;
 import io.xenabi.gnttab.GrantEntry;
-import io.xenabi.gnttab.GrantEntryLayout;
 import io.xenabi.gnttab.GrantVersion;
 
 /**
@@ -671,10 +670,5 @@ final class GrantTables {
             }
         }
         return 0;
-    }
-
-    /** GNTTAB_NR_RESERVED_ENTRIES, for callers outside. */
-    static int reservedEntries() {
-        return GrantEntryLayout.GNTTAB_NR_RESERVED_ENTRIES;
     }
 }
