@@ -67,6 +67,8 @@ public final class HypervisorImpl implements Hypervisor {
 
     private final Map<Integer, Domain> domains = new ConcurrentSkipListMap<>();
     private final Variants variants = new Variants();
+    /** Hypercalls that failed inside xenabi (a bug): counted for the fuzz tests, logged. */
+    final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
     private final EventChannels evtchn = new EventChannels(this);
     private final GrantTables gnttab = new GrantTables(this);
     private final long bootNanos = System.nanoTime();
@@ -1000,6 +1002,7 @@ public final class HypervisorImpl implements Hypervisor {
             return -EFAULT;
         } catch (RuntimeException e) {
             // A bug of ours must not reach the guest as an exception; Xen would BUG().
+            internalErrors.incrementAndGet();
             LOG.log(System.Logger.Level.ERROR, "hypercall " + Hypercall.name(op) + " from d" + domid + "v" + vcpu
                     + " failed inside xenabi", e);
             return -EFAULT;
