@@ -1,0 +1,139 @@
+package io.xenabi.bench;
+
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.DomId;
+import io.xenabi.abi.GuestMemory;
+import io.xenabi.abi.GuestPage;
+import io.xenabi.abi.Hypercall;
+import io.xenabi.abi.MemoryOp;
+import io.xenabi.abi.SharedInfo;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.impl.HypervisorImpl;
+import io.xenabi.evtchn.EvtchnFifo;
+import io.xenabi.evtchn.EvtchnOp;
+import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
+import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Event delivery, single-threaded: EVTCHNOP_send through the door on an IPI, then the guest
+ * consumes it the way Linux does for the ABI (2-level: selector and bitmap words; FIFO: READY,
+ * HEAD, clear LINKED). The baseline does the bare atomic work of the same ABI with no door.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class EventDeliveryBench {
+    @Param({"2l", "fifo"})
+    public String abi;
+
+    private HypervisorImpl hv;
+    private int domid;
+    private GuestMemory mem;
+    private GuestPage shared;
+    private GuestPage control;
+    private GuestPage words;
+    private int port;
+    private final GuestPage baselinePage = new GuestPage();
+
+    private static final long ARG = 4096;
+    private static final long SHARED_GFN = 2;
+    private static final long CONTROL_GFN = 3;
+    private static final long ARRAY_GFN = 4;
+
+    @Setup(Level.Trial)
+    public void boot() {
+        hv = new HypervisorImpl();
+        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
+                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
+        hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
+                AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
+        domid = hv.create(DomainConfig.named("bench"));
+        mem = hv.memory(domid);
+        mem.write16(ARG + MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF);
+        mem.write32(ARG + MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_shared_info);
+        mem.write64(ARG + MemoryOp.ADD_TO_PHYSMAP_GPFN, SHARED_GFN);
+        check(hv.hypercall(domid, 0, Hypercall.__HYPERVISOR_memory_op, MemoryOp.XENMEM_add_to_physmap, ARG));
+        shared = mem.page(SHARED_GFN);
+        if (abi.equals("fifo")) {
+            mem.write64(ARG + EvtchnOp.INIT_CONTROL_CONTROL_GFN, CONTROL_GFN);
+            mem.write32(ARG + EvtchnOp.INIT_CONTROL_OFFSET, 0);
+            mem.write32(ARG + EvtchnOp.INIT_CONTROL_VCPU, 0);
+            check(evtchn(EvtchnOp.EVTCHNOP_init_control));
+            mem.write64(ARG + EvtchnOp.EXPAND_ARRAY_ARRAY_GFN, ARRAY_GFN);
+            check(evtchn(EvtchnOp.EVTCHNOP_expand_array));
+            control = mem.page(CONTROL_GFN);
+            words = mem.page(ARRAY_GFN);
+        }
+        mem.write32(ARG + EvtchnOp.BIND_IPI_VCPU, 0);
+        check(evtchn(EvtchnOp.EVTCHNOP_bind_ipi));
+        port = mem.read32(ARG + EvtchnOp.BIND_IPI_PORT);
+        mem.write32(ARG + 512 + EvtchnOp.PORT, port);
+    }
+
+    private long evtchn(int cmd) {
+        return hv.hypercall(domid, 0, Hypercall.__HYPERVISOR_event_channel_op, cmd, ARG);
+    }
+
+    private static void check(long rc) {
+        if (rc < 0) {
+            throw new IllegalStateException("set-up hypercall failed: " + rc);
+        }
+    }
+
+    /** Send through the door, then consume as the guest. */
+    @Benchmark
+    public int sendAndConsume() {
+        hv.hypercall(domid, 0, Hypercall.__HYPERVISOR_event_channel_op, EvtchnOp.EVTCHNOP_send, ARG + 512);
+        shared.set8(SharedInfo.vcpuInfo(0) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING, (byte) 0);
+        if (abi.equals("2l")) {
+            long sel = shared.getAndSet64(SharedInfo.vcpuInfo(0) + SharedInfo.VCPU_EVTCHN_PENDING_SEL, 0);
+            int word = Long.numberOfTrailingZeros(sel);
+            shared.testAndClearBit(SharedInfo.EVTCHN_PENDING, word * 64 + port % 64);
+            return word;
+        }
+        int ready = control.getAndAnd32(EvtchnFifo.CONTROL_BLOCK_READY, 0);
+        int q = Integer.numberOfTrailingZeros(ready);
+        int head = control.get32(EvtchnFifo.head(q));
+        int off = head * 4;
+        int old = words.get32(off);
+        words.compareAndSet32(off, old, old & ~((1 << EvtchnFifo.EVTCHN_FIFO_LINKED) | EvtchnFifo.EVTCHN_FIFO_LINK_MASK
+                | (1 << EvtchnFifo.EVTCHN_FIFO_PENDING)));
+        return head;
+    }
+
+    /** The physical limit of the same work: the atomics the ABI needs, no door. */
+    @Benchmark
+    public int baseline() {
+        if (abi.equals("2l")) {
+            baselinePage.testAndSetBit(2048, port);
+            baselinePage.testAndSetBit(8, 0);
+            long sel = baselinePage.getAndSet64(8, 0);
+            baselinePage.testAndClearBit(2048, port);
+            return (int) sel;
+        }
+        baselinePage.getAndOr32(64, (1 << EvtchnFifo.EVTCHN_FIFO_PENDING) | (1 << EvtchnFifo.EVTCHN_FIFO_LINKED));
+        baselinePage.set32(8, port);
+        baselinePage.getAndOr32(0, 1 << 7);
+        int ready = baselinePage.getAndAnd32(0, 0);
+        int old = baselinePage.get32(64);
+        baselinePage.compareAndSet32(64, old, 0);
+        return ready;
+    }
+}
