@@ -49,7 +49,7 @@ final class EventChannels {
             case EVTCHNOP_bind_ipi -> bindIpi(cur, gpa);
             case EVTCHNOP_bind_pirq -> bindPirq(cur, gpa);
             case EVTCHNOP_close -> close(cur, GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT), true);
-            case EVTCHNOP_send -> send(cur, GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT));
+            case EVTCHNOP_send -> send(cur, readPort(cur, gpa));
             case EVTCHNOP_status -> status(cur, gpa);
             case EVTCHNOP_bind_vcpu -> {
                 GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 8);
@@ -63,6 +63,14 @@ final class EventChannels {
             }
             default -> hv.variantSetupOp(cur, vcpu, cmd, gpa);
         };
+    }
+
+    /**
+     * The port of a one-word struct (send, the hot path): read in place when aligned, copied
+     * like any struct otherwise; a bad address raises GuestFault either way.
+     */
+    private static int readPort(Domain cur, long gpa) {
+        return (gpa & 3) == 0 ? cur.memory.read32(gpa + PORT) : GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT);
     }
 
     /** XSM_TARGET in the dummy policy: the domain itself or a privileged one. */

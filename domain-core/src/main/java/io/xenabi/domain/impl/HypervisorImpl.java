@@ -34,7 +34,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -65,7 +64,8 @@ public final class HypervisorImpl implements Hypervisor {
     /** Xen's INITIAL_NR_GRANT_FRAMES. */
     static final int INITIAL_NR_GRANT_FRAMES = 1;
 
-    private final Map<Integer, Domain> domains = new ConcurrentSkipListMap<>();
+    /** Every domain by domid: looked up on each hypercall, so a hash map (list() sorts). */
+    private final Map<Integer, Domain> domains = new java.util.concurrent.ConcurrentHashMap<>();
     private final Variants variants = new Variants();
     /** Hypercalls that failed inside xenabi (a bug): counted for the fuzz tests, logged. */
     final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
