@@ -43,7 +43,12 @@ final class Domain implements EvtchnDomain {
     final ReentrantLock eventLock = new ReentrantLock();
     final ReentrantReadWriteLock opsLock = new ReentrantReadWriteLock();
 
-    private final Port[][] buckets = new Port[MAX_PORTS / EVTCHNS_PER_BUCKET][];
+    /**
+     * Xen's {@code d->evtchn_group}/buckets: as many bucket slots as the domain's
+     * max_event_channels needs (no port beyond it is ever allocated), not the largest ABI's
+     * 2048, which would cost 8 KiB of references per idle domain.
+     */
+    private final Port[][] buckets;
     private volatile int validPorts;
     final AtomicInteger activePorts = new AtomicInteger();
 
@@ -101,6 +106,7 @@ final class Domain implements EvtchnDomain {
             vcpus[i] = new Vcpu(i);
         }
         this.maxEvtchnPort = config.maxEventChannels();
+        this.buckets = new Port[maxEvtchnPort / EVTCHNS_PER_BUCKET + 1][];
         this.nrPirqs = nrPirqs;
         this.privileged = domid == 0;
     }

@@ -55,9 +55,9 @@ final class GrantTables {
         int n = (int) count;
         return switch (cmd) {
             case GNTTABOP_map_grant_ref -> batch(cur, gpa, n, SIZEOF_MAP_GRANT_REF, this::map);
-            case GNTTABOP_unmap_grant_ref -> batch(cur, gpa, n, SIZEOF_UNMAP_GRANT_REF, this::unmap);
+            case GNTTABOP_unmap_grant_ref -> batch(cur, gpa, n, SIZEOF_UNMAP_GRANT_REF, UNMAP_STATUS, this::unmap);
             case GNTTABOP_unmap_and_replace -> batch(cur, gpa, n, SIZEOF_UNMAP_AND_REPLACE, this::unmapAndReplace);
-            case GNTTABOP_copy -> batch(cur, gpa, n, SIZEOF_COPY, this::copy);
+            case GNTTABOP_copy -> batch(cur, gpa, n, SIZEOF_COPY, COPY_STATUS, this::copy);
             case GNTTABOP_swap_grant_ref -> batch(cur, gpa, n, SIZEOF_SWAP_GRANT_REF, this::swap);
             case GNTTABOP_cache_flush -> cacheFlush(cur, gpa, n);
             case GNTTABOP_setup_table -> n != 1 ? -EINVAL : setupTable(cur, gpa);
@@ -79,10 +79,26 @@ final class GrantTables {
 
     /** Copies each element in, runs it and copies it back, as Xen's batched ops do. */
     private static long batch(Domain cur, long gpa, int count, int size, Element op) {
+        return batch(cur, gpa, count, size, -1, op);
+    }
+
+    /**
+     * Copies each element in, runs it and copies back either the whole element or, when
+     * {@code statusOff >= 0}, only its 16-bit status, as Xen's gnttab_copy and
+     * gnttab_unmap_grant_ref do ({@code __copy_field_to_guest(uop, &op, status)}). One buffer
+     * serves the whole batch.
+     */
+    private static long batch(Domain cur, long gpa, int count, int size, int statusOff, Element op) {
+        GuestStruct s = null;
         for (int i = 0; i < count; i++) {
-            GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa + (long) i * size, size);
+            long at = gpa + (long) i * size;
+            s = s == null ? GuestStruct.copyFrom(cur.memory, at, size) : s.reload(at);
             op.run(cur, s);
-            s.copyBack();
+            if (statusOff >= 0) {
+                s.copyBack16(statusOff);
+            } else {
+                s.copyBack();
+            }
         }
         return 0;
     }

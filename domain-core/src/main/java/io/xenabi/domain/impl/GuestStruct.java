@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  */
 final class GuestStruct {
     private final GuestMemory memory;
-    private final long gpa;
+    private long gpa;
     private final ByteBuffer buf;
 
     private GuestStruct(GuestMemory memory, long gpa, int size) {
@@ -21,6 +21,17 @@ final class GuestStruct {
         byte[] bytes = new byte[size];
         memory.read(gpa, bytes, 0, size);
         this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * copy_from_guest of the next struct of the same size at {@code gpa} into this one's buffer
+     * (the elements of a batch, one after another); a bad address raises GuestFault before
+     * anything has changed.
+     */
+    GuestStruct reload(long gpa) {
+        memory.read(gpa, buf.array(), 0, buf.capacity());
+        this.gpa = gpa;
+        return this;
     }
 
     /** copy_from_guest of {@code size} bytes at {@code gpa}. */
@@ -67,6 +78,16 @@ final class GuestStruct {
     GuestStruct put64(int off, long v) {
         buf.putLong(off, v);
         return this;
+    }
+
+    /** __copy_field_to_guest of a 16-bit field (the status of a copy or an unmap). */
+    void copyBack16(int off) {
+        long at = gpa + off;
+        if ((at & 1) == 0) {
+            memory.write16(at, buf.getShort(off));
+        } else {
+            memory.write(at, buf.array(), off, 2);
+        }
     }
 
     /** __copy_to_guest of the whole struct. */

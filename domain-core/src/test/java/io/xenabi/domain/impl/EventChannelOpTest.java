@@ -101,6 +101,16 @@ class EventChannelOpTest {
         assertEquals(-ENOSPC, a.bindIpi(0));
     }
 
+    @ParameterizedTest
+    @EnumSource(Abi.class)
+    void theLastPortBelowMaxEventChannelsIsUsableInItsOwnBucket(Abi abi) {
+        Guest a = guest(abi, DomainConfig.named("edge").withMaxEventChannels(64));
+        for (int port = 1; port <= 64; port++) {
+            assertEquals(port, a.allocUnbound(0), "port 64 opens the second bucket of 64");
+        }
+        assertEquals(-ENOSPC, a.allocUnbound(0));
+    }
+
     // ------------------------------------------------------------ bind_interdomain
 
     @ParameterizedTest

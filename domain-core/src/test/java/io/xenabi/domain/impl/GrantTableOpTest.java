@@ -339,6 +339,30 @@ class GrantTableOpTest {
     }
 
     @Test
+    void aBatchOfCopiesAtAnOddAddressGetsEachStatusAndNothingElseChanges() {
+        useVersion(1);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access | GTF_readonly);
+        long at = GrantGuest.ARG + 1; // copy_from_guest takes a struct at any alignment
+        byte[] batch = new byte[2 * SIZEOF_COPY];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(batch).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(COPY_SOURCE + COPY_PTR_U, 10).putShort(COPY_SOURCE + COPY_PTR_DOMID, (short) front.domid)
+                .putLong(COPY_DEST + COPY_PTR_U, MAP_GFN).putShort(COPY_DEST + COPY_PTR_DOMID, (short) DomId.DOMID_SELF)
+                .putShort(COPY_LEN, (short) 8).putShort(COPY_FLAGS, (short) GNTCOPY_source_gref)
+                .putShort(COPY_STATUS, (short) 0x7777);
+        System.arraycopy(batch, 0, batch, SIZEOF_COPY, SIZEOF_COPY);
+        b.putInt(SIZEOF_COPY + COPY_SOURCE + COPY_PTR_U, 70000).putShort(SIZEOF_COPY + COPY_STATUS, (short) 0x7777);
+        back.mem.write(at, batch, 0, batch.length);
+        assertEquals(0, back.op(GNTTABOP_copy, at, 2));
+        byte[] after = new byte[batch.length];
+        back.mem.read(at, after, 0, after.length);
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(after).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(GNTST_okay, a.getShort(COPY_STATUS));
+        assertEquals(GNTST_bad_gntref, a.getShort(SIZEOF_COPY + COPY_STATUS));
+        a.putShort(COPY_STATUS, (short) 0x7777).putShort(SIZEOF_COPY + COPY_STATUS, (short) 0x7777);
+        assertArrayEquals(batch, after, "only the status fields are written back");
+    }
+
+    @Test
     void subPageGrantsBoundTheCopyWindow() {
         useVersion(2);
         byte[] data = pattern(PAGE_GFN, 9);
