@@ -735,7 +735,7 @@ public final class HypervisorImpl implements Hypervisor {
             if (!paused) {
                 unpause(domid);
             }
-            throw new DomainException("cannot write " + file + ": " + e.getMessage());
+            throw new DomainException("cannot write " + file + ": " + SaveImage.cause(e));
         }
         destroy(domid);
     }

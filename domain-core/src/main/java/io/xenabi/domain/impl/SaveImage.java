@@ -195,11 +195,26 @@ final class SaveImage {
             try (java.io.InputStream in = Files.newInputStream(file)) {
                 return in.readNBytes(MAX_IMAGE_BYTES);
             }
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new DomainException("cannot read the image " + file + ": permission denied");
         } catch (IOException e) {
-            throw new DomainException("cannot read the image " + file + ": " + e.getMessage());
+            throw new DomainException("cannot read the image " + file + ": " + cause(e));
         }
+    }
+
+    /**
+     * What went wrong with a file, in words: a {@link java.nio.file.FileSystemException}'s message
+     * is only the path, its reason is the cause.
+     */
+    static String cause(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** The payloads of a checksummed image: known types, each once (pages aside), each read to its end. */

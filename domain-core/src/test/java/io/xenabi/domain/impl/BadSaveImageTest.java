@@ -373,6 +373,15 @@ class BadSaveImageTest {
         assertFalse(Files.exists(none));
     }
 
+    @Test
+    void aSaveThatCannotWriteSaysWhyAndLeavesTheDomainRunning() {
+        Path nowhere = dir.resolve("no/such/folder/keeper.save");
+        assertEquals("cannot write " + nowhere + ": no such file or directory",
+                assertThrows(DomainException.class, () -> hv.save(keeper.domid, nowhere, Map.of())).getMessage());
+        assertEquals(domainsBefore, hv.list(), "the domain is running again, not destroyed");
+        assertEquals(keeperPortsBefore, hv.ports(keeper.domid));
+    }
+
     private interface IoSupplier<T> {
         T get() throws IOException;
     }
