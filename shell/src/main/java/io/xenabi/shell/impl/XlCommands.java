@@ -169,6 +169,11 @@ public final class XlCommands {
         DomainConfig base = hypervisor.defaults("-");
         List<String> settings = new java.util.ArrayList<>(java.util.Arrays.asList(args == null ? new String[0] : args));
         XlConfig file = null;
+        for (String s : settings) {
+            if (s.startsWith("-")) {
+                throw new IllegalArgumentException("xl:create: unknown option '" + s + "' (see 'help xl:create')");
+            }
+        }
         if (!settings.isEmpty() && !settings.get(0).contains("=")) {
             file = XlConfig.read(java.nio.file.Path.of(settings.remove(0)), base, variants);
             base = file.config();

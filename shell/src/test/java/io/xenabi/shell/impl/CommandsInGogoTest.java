@@ -203,6 +203,7 @@ class CommandsInGogoTest {
         "xl:create name=bad/name                     | invalid domain name 'bad/name': use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
         "xl:create name=keeper                       | a domain named 'keeper' already exists (domid 1)",
         "xl:create /nonexistent/x.cfg                | cannot read /nonexistent/x.cfg: no such file",
+        "xl:create --bogus name=x                    | xl:create: unknown option '--bogus' (see 'help xl:create')",
         "xl:destroy                                  | Cannot coerce destroy(",
         "xl:destroy nobody                           | no domain named 'nobody'",
         "xl:destroy 999                              | no domain with id 999",
