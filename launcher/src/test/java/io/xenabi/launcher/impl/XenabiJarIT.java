@@ -75,12 +75,15 @@ class XenabiJarIT {
         return finish(start(commands));
     }
 
-    /** Creates keep, then runs {@code bad} so that its failure lists the domains before ending the run. */
-    private Run afterKeep(String bad) throws Exception {
-        return run("xl:create name=keep; try { " + bad + " } { echo (xl:list); throw }");
-    }
-
-    private static void assertKeepIsListedAfterTheFailure(Run r) {
+    /**
+     * Creates keep, then runs {@code bad} inside a try whose catch lists the domains and rethrows:
+     * the run must end with status 1 and the one line {@code cause}, keep listed as created.
+     */
+    private void assertRefusedWithKeepUntouched(String bad, String cause) throws Exception {
+        String tried = "try { " + bad + " } { echo (xl:list); throw }";
+        Run r = run("xl:create name=keep; " + tried);
+        assertEquals(1, r.status());
+        assertEquals(List.of("xenabi: " + tried + ": " + cause), r.errLines());
         String out = r.out();
         int created = out.indexOf("created domain 1 (keep)");
         int listed = out.indexOf("\nkeep ", created);
@@ -94,32 +97,20 @@ class XenabiJarIT {
     void aBadXlCfgFileEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
         Path cfg = home.resolve("bad.cfg");
         Files.writeString(cfg, "name = \"bad\"\nvcpus = two\n");
-        Run r = afterKeep("xl:create " + cfg);
-        assertEquals(1, r.status());
-        assertEquals(1, r.errLines().size(), r.errLines().toString());
-        assertTrue(r.errLines().get(0).startsWith("xenabi: try {"), r.errLines().get(0));
-        assertTrue(r.errLines().get(0).endsWith(": " + cfg + ":2:9: vcpus must be a number"), r.errLines().get(0));
-        assertKeepIsListedAfterTheFailure(r);
+        assertRefusedWithKeepUntouched("xl:create " + cfg, cfg + ":2:9: vcpus must be a number");
     }
 
     @Test
     void aBadSaveImageEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
         Path image = home.resolve("future.save");
         Files.write(image, new byte[] {'X', 'E', 'N', 'A', 'B', 'I', 'S', 'V', 0, 0, 0, 2});
-        Run r = afterKeep("xl:restore " + image);
-        assertEquals(1, r.status());
-        assertEquals(List.of("xenabi: try { xl:restore " + image + " } { echo (xl:list); throw }: future.save: image"
-                + " version 2 is not supported (this host reads 1)"), r.errLines());
-        assertKeepIsListedAfterTheFailure(r);
+        assertRefusedWithKeepUntouched("xl:restore " + image,
+                "future.save: image version 2 is not supported (this host reads 1)");
     }
 
     @Test
     void aBadCommandEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
-        Run r = afterKeep("xl:destroy nobody");
-        assertEquals(1, r.status());
-        assertEquals(List.of("xenabi: try { xl:destroy nobody } { echo (xl:list); throw }: no domain named 'nobody'"),
-                r.errLines());
-        assertKeepIsListedAfterTheFailure(r);
+        assertRefusedWithKeepUntouched("xl:destroy nobody", "no domain named 'nobody'");
     }
 
     @Test
