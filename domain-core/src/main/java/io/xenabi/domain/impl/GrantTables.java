@@ -286,8 +286,9 @@ final class GrantTables {
             s.put16(MAP_STATUS, GNTST_bad_virt_addr);
             return;
         }
-        Mapping m = new Mapping();
-        int handle = ld.grants.newHandle(m);
+        // The handle is taken first, as Xen does, but its mapping is published only once complete:
+        // an unmap racing on a guessed handle finds nothing there until then.
+        int handle = ld.grants.newHandle(null);
         if (handle < 0) {
             s.put16(MAP_STATUS, GNTST_no_space);
             return;
@@ -309,6 +310,7 @@ final class GrantTables {
             s.put16(MAP_STATUS, status);
             return;
         }
+        Mapping m = new Mapping();
         m.granter = rg;
         m.ref = ref;
         m.flags = flags & (GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly);
@@ -321,6 +323,7 @@ final class GrantTables {
             m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
             s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
         }
+        ld.grants.install(handle, m);
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
     }
 
@@ -351,6 +354,7 @@ final class GrantTables {
             act.frame = e.frame();
             act.start = 0;
             act.length = GuestPage.PAGE_SIZE;
+            act.subPage = false;
         }
         if (host) {
             act.pin += ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
@@ -381,6 +385,11 @@ final class GrantTables {
      * unmap_common: undoes the host part when {@code hostAddr} is given and the device part
      * when {@code devBusAddr} is; a partial unmap is legal (XSA-224). With {@code replaceGfn}
      * the page at that gfn takes the host slot's place and a fresh page takes its own.
+     *
+     * <p>Which parts are left, and so whether this call frees the handle, is decided under the
+     * granter's lock together with the pins (XSA-218): of two unmaps racing on one handle (one
+     * per part, or both for the same part) exactly one frees it, and one that finds no part left
+     * is {@code GNTST_bad_handle}, as in Xen's unmap_common.
      */
     private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn) {
         Mapping m = ld.grants.mapping(handle);
@@ -390,9 +399,10 @@ final class GrantTables {
         Grants rg = m.granter;
         boolean undoHost;
         boolean undoDev;
+        boolean put;
         rg.enter();
         try {
-            if (ld.grants.mapping(handle) != m) {
+            if (ld.grants.mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
                 return GNTST_bad_handle;
             }
             undoDev = devBusAddr != 0 && (m.flags & GNTMAP_device_map) != 0;
@@ -414,6 +424,7 @@ final class GrantTables {
                 m.flags &= ~GNTMAP_host_map;
             }
             releaseStatus(rg, m.ref, act); // a mapped grant is never transitive
+            put = (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0;
         } finally {
             rg.lock.unlock();
         }
@@ -425,7 +436,7 @@ final class GrantTables {
                 ld.memory.map(m.hostGfn, m.displaced);
             }
         }
-        if ((m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
+        if (put) {
             ld.grants.freeHandle((int) handle);
         }
         return GNTST_okay;
@@ -579,6 +590,10 @@ final class GrantTables {
                 return rc;
             }
             boolean fresh = act.pin == 0;
+            if (!fresh && changedUnderPin(act, e, readonly)) {
+                v.release(rg, ref, false, true);
+                return GNTST_general_error;
+            }
             if (fresh && e.type() != GTF_transitive && !rg.domain.memory.isValidGfn(e.frame())) {
                 v.release(rg, ref, true, !readonly);
                 return GNTST_bad_page;
@@ -588,6 +603,8 @@ final class GrantTables {
                 act.frame = e.frame();
                 act.start = e.subPage() ? e.pageOffset() : 0;
                 act.length = e.subPage() ? e.length() : GuestPage.PAGE_SIZE;
+                // Xen treats a transitive grant as sub-page whatever it resolves to.
+                act.subPage = e.subPage() || e.type() == GTF_transitive;
             }
             act.pin += readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
             if (!fresh || e.type() != GTF_transitive) {
@@ -620,6 +637,22 @@ final class GrantTables {
             rg.lock.unlock();
         }
         return new Buf(b.page(), b.start(), b.length(), rg, ref, !readonly);
+    }
+
+    /**
+     * XSA-500: a copy that needs the first writable pin of a grant already pinned read-only is
+     * where Xen reads the shared entry again (acquire_grant_for_copy); the entry may have been
+     * changed by its granter since it was pinned, and the copy must not go on with a frame or
+     * window other than the active entry's. True when they disagree as Xen checks them: another
+     * frame, a sub-page window that is no longer the same, or an entry turned transitive.
+     */
+    private static boolean changedUnderPin(Active act, GrantEntry e, boolean readonly) {
+        if (readonly || act.trans != null
+                || (act.pin & (Grants.GNTPIN_hstw_mask | Grants.GNTPIN_devw_mask)) != 0) {
+            return false; // the active entry is used as it is
+        }
+        return e.type() == GTF_transitive || e.frame() != act.frame
+                || act.subPage && (!e.subPage() || e.pageOffset() != act.start || e.length() != act.length);
     }
 
     private static void unclaim(Buf b) {
