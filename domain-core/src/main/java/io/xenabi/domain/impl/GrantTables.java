@@ -35,8 +35,14 @@ final class GrantTables {
     static final int GNTTAB_CACHE_CLEAN = 1;
     static final int GNTTAB_CACHE_INVAL = 1 << 1;
     static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
-    /** How deep transitive grants are followed before Xen gives up. */
-    static final int MAX_TRANSITIVE_DEPTH = 3;
+    /**
+     * How deep transitive grants are followed: one level, as Xen's acquire_grant_for_copy
+     * (the grant a transitive one names is acquired with {@code allow_transitive} false), so a
+     * chain or a cycle of transitive grants is {@code general_error}.
+     */
+    static final int MAX_TRANSITIVE_DEPTH = 1;
+    /** acquireForCopy's answer when another copy is resolving the same transitive grant. */
+    private static final Object RETRY = new Object();
 
     private final HypervisorImpl hv;
 
@@ -355,6 +361,7 @@ final class GrantTables {
             act.start = 0;
             act.length = GuestPage.PAGE_SIZE;
             act.subPage = false;
+            act.transitive = false;
         }
         if (host) {
             act.pin += ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
@@ -563,7 +570,15 @@ final class GrantTables {
             return new Buf(owner.memory.page(gmfn), 0, GuestPage.PAGE_SIZE, null, 0, !readonly);
         }
         int ref = s.u32(side + COPY_PTR_U);
-        return acquireForCopy(cur.domid, owner.grants, ref, readonly, 0);
+        while (true) {
+            Object r = acquireForCopy(cur.domid, owner.grants, ref, readonly, 0);
+            if (r != RETRY) {
+                return r;
+            }
+            // Another vCPU holds the transitive grant half-resolved: Xen restarts the copy
+            // (ERESTART); it goes on once that vCPU has pinned the target or given up.
+            Thread.yield();
+        }
     }
 
     /**
@@ -585,6 +600,18 @@ final class GrantTables {
             }
             GrantVersion v = rg.version;
             e = v.read(rg, ref);
+            if (e.type() == GTF_transitive && depth >= MAX_TRANSITIVE_DEPTH) {
+                return GNTST_general_error; // "transitive grant when transitivity not allowed"
+            }
+            if (act.pin != 0 && act.transitive && act.trans == null) {
+                return RETRY; // never the transitive entry's own "frame": it names no page
+            }
+            if (act.pin != 0 && act.transitive && !readonly && !act.trans.writable()) {
+                // Resolved read-only by a copy still running: xenabi holds one pin on the target
+                // per active entry, so it cannot upgrade it in place as Xen does (a divergence
+                // only for a copy that writes through a transitive grant another one reads).
+                return GNTST_general_error;
+            }
             int rc = v.acquire(rg, ref, domid, readonly, act.pin != 0, false);
             if (rc != GNTST_okay) {
                 return rc;
@@ -605,6 +632,7 @@ final class GrantTables {
                 act.length = e.subPage() ? e.length() : GuestPage.PAGE_SIZE;
                 // Xen treats a transitive grant as sub-page whatever it resolves to.
                 act.subPage = e.subPage() || e.type() == GTF_transitive;
+                act.transitive = e.type() == GTF_transitive;
             }
             act.pin += readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
             if (!fresh || e.type() != GTF_transitive) {
@@ -619,12 +647,12 @@ final class GrantTables {
         }
         // A fresh transitive grant: acquire the grant it names, as the granting domain.
         Domain td = hv.domainByAnyId(rg.domain, e.transDomid());
-        Object inner = td == null || td == rg.domain || depth >= MAX_TRANSITIVE_DEPTH
+        Object inner = td == null || td == rg.domain
                 ? Integer.valueOf(GNTST_general_error)
                 : acquireForCopy(rg.domain.domid, td.grants, e.transGref(), readonly, depth + 1);
-        if (inner instanceof Integer st) {
+        if (inner instanceof Integer || inner == RETRY) {
             unpin(rg, ref, !readonly);
-            return st;
+            return inner;
         }
         Buf b = (Buf) inner;
         rg.enter();

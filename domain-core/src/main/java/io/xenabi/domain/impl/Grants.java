@@ -44,6 +44,8 @@ final class Grants implements GrantTable {
         int length;
         /** Whether the copy window is a sub-page one (Xen's is_sub_page). */
         boolean subPage;
+        /** Whether the pinned entry is transitive (its target is in {@link #trans} once resolved). */
+        boolean transitive;
         /** Transitive: the grant this one resolved to, released with its last pin. */
         Ref trans;
 

@@ -148,8 +148,8 @@ class EventChannelAdvisoriesTest {
      */
     private static void race(Runnable a, Runnable b) throws Exception {
         CyclicBarrier start = new CyclicBarrier(2);
-        CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> await(start, a));
-        CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> await(start, b));
+        CompletableFuture<Void> fa = CompletableFuture.runAsync(() -> await(start, a), GrantTableAdvisoriesTest::spawn);
+        CompletableFuture<Void> fb = CompletableFuture.runAsync(() -> await(start, b), GrantTableAdvisoriesTest::spawn);
         fa.get(30, TimeUnit.SECONDS);
         fb.get(30, TimeUnit.SECONDS);
     }

@@ -74,11 +74,45 @@ class GrantTableAdvisoriesTest {
         return (short) g.mem.read16(arg + UNMAP_STATUS);
     }
 
+    /** GNTTABOP_map_grant_ref of one element from vCPU {@code vcpu}: {status, handle}. */
+    private int[] mapOn(GrantGuest g, int vcpu, int dom, int ref, int flags, long hostAddr) {
+        long arg = GrantGuest.addr(RACE_ARG_GFN + vcpu);
+        g.mem.write(arg, new byte[SIZEOF_MAP_GRANT_REF], 0, SIZEOF_MAP_GRANT_REF);
+        g.mem.write64(arg + MAP_HOST_ADDR, hostAddr);
+        g.mem.write32(arg + MAP_FLAGS, flags);
+        g.mem.write32(arg + MAP_REF, ref);
+        g.mem.write16(arg + MAP_DOM, dom);
+        assertEquals(0, hv.hypercall(g.domid, vcpu, Hypercall.__HYPERVISOR_grant_table_op,
+                GNTTABOP_map_grant_ref, arg, 1));
+        return new int[] {(short) g.mem.read16(arg + MAP_STATUS), g.mem.read32(arg + MAP_HANDLE)};
+    }
+
+    /** One GNTTABOP_copy element from gref {@code ref} of {@code dom} to the caller's gfn, on a vCPU. */
+    private int copyFromGrantOn(GrantGuest g, int vcpu, int dom, int ref, long toGfn, int len) {
+        long arg = GrantGuest.addr(RACE_ARG_GFN + vcpu);
+        g.mem.write(arg, new byte[SIZEOF_COPY], 0, SIZEOF_COPY);
+        g.mem.write64(arg + COPY_SOURCE + COPY_PTR_U, ref);
+        g.mem.write16(arg + COPY_SOURCE + COPY_PTR_DOMID, dom);
+        g.mem.write64(arg + COPY_DEST + COPY_PTR_U, toGfn);
+        g.mem.write16(arg + COPY_DEST + COPY_PTR_DOMID, DomId.DOMID_SELF);
+        g.mem.write16(arg + COPY_LEN, len);
+        g.mem.write16(arg + COPY_FLAGS, GNTCOPY_source_gref);
+        assertEquals(0, hv.hypercall(g.domid, vcpu, Hypercall.__HYPERVISOR_grant_table_op, GNTTABOP_copy, arg, 1));
+        return (short) g.mem.read16(arg + COPY_STATUS);
+    }
+
     private static int[] race(IntSupplier a, IntSupplier b) throws Exception {
         CyclicBarrier start = new CyclicBarrier(2);
-        CompletableFuture<Integer> fa = CompletableFuture.supplyAsync(() -> await(start, a));
-        CompletableFuture<Integer> fb = CompletableFuture.supplyAsync(() -> await(start, b));
+        CompletableFuture<Integer> fa = CompletableFuture.supplyAsync(() -> await(start, a), GrantTableAdvisoriesTest::spawn);
+        CompletableFuture<Integer> fb = CompletableFuture.supplyAsync(() -> await(start, b), GrantTableAdvisoriesTest::spawn);
         return new int[] {fa.get(30, TimeUnit.SECONDS), fb.get(30, TimeUnit.SECONDS)};
+    }
+
+    /** Each side of a race on a thread of its own, whatever the common pool's size. */
+    static void spawn(Runnable r) {
+        Thread t = new Thread(r, "race");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static int await(CyclicBarrier start, IntSupplier s) {
@@ -515,6 +549,394 @@ class GrantTableAdvisoriesTest {
             assertArrayEquals(java.util.Arrays.copyOf(first, 64),
                     java.util.Arrays.copyOf(read(back, MAP_GFN + 6), 64));
             assertEquals(GNTST_okay, back.unmap(GrantGuest.addr(MAP_GFN), 0, h));
+        }
+    }
+
+    // ================================================================== XSA-26 / XSA-379 / XSA-384
+
+    /**
+     * XSA-26 (2012): switching v2 to v1 freed the status frames incompletely and corrupted the
+     * page list. Status frames are allocated and released symmetrically: many switches leave
+     * exactly ceil(frames / 8) status frames under v2 and none under v1.
+     */
+    @Nested
+    class Xsa26 {
+        @Test
+        void statusFramesComeAndGoSymmetricallyOverManySwitches() {
+            assertEquals(GNTST_okay, front.setupTable(DomId.DOMID_SELF, 17));
+            Grants g = hv.domain(front.domid).grants;
+            for (int i = 0; i < 50; i++) {
+                assertEquals(0, front.setVersion(2));
+                assertEquals(3, g.nrStatusFrames(), "ceil(17 / 8)");
+                assertEquals(GNTST_okay, front.getStatusFrames(DomId.DOMID_SELF, 3));
+                assertEquals(0, front.setVersion(1));
+                assertEquals(0, g.nrStatusFrames());
+                assertEquals(GNTST_general_error, front.getStatusFrames(DomId.DOMID_SELF, 1));
+            }
+            assertEquals(17, g.nrFrames(), "the shared frames are untouched");
+        }
+    }
+
+    /**
+     * XSA-379 (2021): two XENMAPSPACE_grant_table requests could map one v2 status frame at two
+     * gfns, and after v2 to v1 one of them survived. A frame lives at one gfn at a time: mapping
+     * it again moves it, and the old gfn no longer sees it.
+     */
+    @Nested
+    class Xsa379 {
+        @Test
+        void aStatusFrameMappedAtASecondGfnLeavesTheFirst() {
+            useVersion(2);
+            long other = GrantGuest.STATUS_GFN + 50;
+            assertEquals(0, front.addToPhysmap(io.xenabi.abi.MemoryOp.XENMAPIDX_grant_table_status, other));
+            front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+            assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+            assertEquals(GTF_reading | GTF_writing, front.mem.read16(GrantGuest.addr(other) + 20) & 0x18);
+            assertEquals(0, front.accessBits(10), "the first gfn is no longer the status frame");
+            assertEquals(GNTST_okay, back.unmap(GrantGuest.addr(MAP_GFN), 0, back.handle()));
+            assertEquals(0, front.setVersion(1));
+            assertEquals(0, front.mem.read16(GrantGuest.addr(other) + 20), "after v1 neither gfn holds it");
+        }
+    }
+
+    /**
+     * XSA-384 (2021) and XSA-486 (2026): mapping a status frame raced the v2-to-v1 switch that
+     * frees it, so the frame could be entered into the physmap while being released. Racing the
+     * two on two vCPUs, the frame is either mapped and then taken out by the switch, or refused
+     * (-EINVAL under v1): no status frame survives v1 at any gfn, and the next v2 frame is a new
+     * page the old gfn does not see.
+     */
+    @Nested
+    class Xsa384 {
+        @Test
+        void mappingAStatusFrameRacingTheSwitchToV1LeavesNoStaleFrame() throws Exception {
+            GrantGuest g = new GrantGuest(hv, hv.create(DomainConfig.named("racer").withVcpus(2)));
+            Grants table = hv.domain(g.domid).grants;
+            for (int round = 0; round < 200; round++) {
+                assertEquals(0, g.setVersion(2));
+                long gfn = GrantGuest.STATUS_GFN + (round % 4);
+                int[] rc = race(() -> (int) g.setVersion(1), () -> {
+                    long arg = GrantGuest.addr(RACE_ARG_GFN + 1);
+                    g.mem.write16(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF);
+                    g.mem.write32(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_SPACE,
+                            io.xenabi.abi.MemoryOp.XENMAPSPACE_grant_table);
+                    g.mem.write64(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_IDX,
+                            io.xenabi.abi.MemoryOp.XENMAPIDX_grant_table_status);
+                    g.mem.write64(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_GPFN, gfn);
+                    return (int) hv.hypercall(g.domid, 1, Hypercall.__HYPERVISOR_memory_op,
+                            io.xenabi.abi.MemoryOp.XENMEM_add_to_physmap, arg);
+                });
+                assertEquals(0, rc[0]);
+                assertTrue(rc[1] == 0 || rc[1] == -io.xenabi.abi.XenErrno.EINVAL, "add_to_physmap gave " + rc[1]);
+                assertEquals(0, table.nrStatusFrames());
+                assertTrue(java.util.Arrays.stream(table.statusGfn).allMatch(x -> x == Grants.INVALID_GFN));
+                assertEquals(0, g.setVersion(2));
+                assertTrue(table.statusFrame(0) != g.mem.page(gfn), "the old gfn does not alias the new frame");
+                assertEquals(0, g.setVersion(1));
+            }
+            assertEquals(0, hv.internalErrors.get());
+        }
+    }
+
+    // ================================================================== XSA-217 / XSA-268
+
+    /**
+     * XSA-217 (2017): GNTTABOP_transfer (like XENMEM_exchange) is for PV guests only; xenabi's
+     * guests are translated, so it is -ENOSYS, before anything is read.
+     */
+    @Nested
+    class Xsa217 {
+        @Test
+        void transferIsNotOfferedToTranslatedGuests() {
+            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, back.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
+            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, back.op(GNTTABOP_transfer, 1L << 50, 1), "nothing read");
+        }
+    }
+
+    /**
+     * XSA-268 (2018): grant v2 on Arm could hit a BUG_ON when status frames were unpopulated, and
+     * was disabled (max-ver 1). A domain whose grant version is capped at 1 (its permit set
+     * without v2) gets -ENOSYS for set_version(2), with version 1 written back.
+     */
+    @Nested
+    class Xsa268 {
+        @Test
+        void aDomainCappedAtV1GetsEnosysForV2() {
+            GrantGuest old = new GrantGuest(hv, hv.create(DomainConfig.named("v1only").withAbiPermit(
+                    io.xenabi.abi.AbiCapability.mask(io.xenabi.abi.AbiCapability.XENABI_CAP_EVTCHN_FIFO))));
+            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, old.setVersion(2));
+            assertEquals(1, old.versionWrittenBack());
+            assertEquals(1, old.getVersion(DomId.DOMID_SELF));
+        }
+    }
+
+    // ================================================================== XSA-228
+
+    /**
+     * XSA-228 (2017): the maptrack free list raced when vCPUs stole handles from each other, so
+     * two mappings could share a handle. Two vCPUs mapping and unmapping at once always get
+     * handles no other live mapping holds, and every unmap of their own handle succeeds.
+     */
+    @Nested
+    class Xsa228 {
+        @Test
+        void concurrentMapsAndUnmapsNeverShareAHandle() throws Exception {
+            useVersion(1);
+            front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+            front.grant(11, back.domid, PAGE_GFN + 1, GTF_permit_access);
+            java.util.Set<Integer> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            IntSupplier[] workers = new IntSupplier[2];
+            for (int v = 0; v < 2; v++) {
+                int vcpu = v;
+                workers[v] = () -> {
+                    for (int i = 0; i < 500; i++) {
+                        int[] m = mapOn(back, vcpu, front.domid, 10 + vcpu, GNTMAP_device_map, 0);
+                        if (m[0] != GNTST_okay || !live.add(m[1])) {
+                            return -1000 - i; // failed, or a handle someone else holds
+                        }
+                        long bus = GrantGuest.addr(PAGE_GFN + vcpu);
+                        live.remove(m[1]);
+                        if (unmapOn(back, vcpu, 0, bus, m[1]) != GNTST_okay) {
+                            return -2000 - i;
+                        }
+                    }
+                    return 0;
+                };
+            }
+            assertArrayEquals(new int[] {0, 0}, race(workers[0], workers[1]));
+            assertEquals(0, hv.grantMappings(back.domid));
+            assertEquals(new GrantInfoView(0, 0), entry(10));
+            assertEquals(new GrantInfoView(0, 0), entry(11));
+        }
+    }
+
+    // ================================================================== XSA-295
+
+    /**
+     * XSA-295 (2019): Xen's compare-and-exchange loops on guest memory (Arm) could spin forever
+     * while the guest kept changing the word. A guest flipping its entry's flags while another
+     * domain maps the grant cannot hold the mapper up: each map ends, either mapped or
+     * general_error after a bounded number of retries, and the access bits follow the pins.
+     */
+    @Nested
+    class Xsa295 {
+        @ParameterizedTest
+        @ValueSource(ints = {1, 2})
+        void aGuestFlippingItsEntryCannotHoldAMapperUp(int v) throws Exception {
+            useVersion(v);
+            front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+            long flags = GrantGuest.addr(GrantGuest.FRAME_GFN) + 10L * (v == 1 ? 8 : 16);
+            io.xenabi.abi.GuestPage page = front.mem.page(GrantGuest.FRAME_GFN);
+            int off = (int) (flags % 4096);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            int[] results = race(() -> {
+                int flips = 0;
+                while (!stop.get()) {
+                    page.getAndOr32(off, GTF_PAT);
+                    page.getAndAnd32(off, ~GTF_PAT);
+                    flips++;
+                }
+                return flips;
+            }, () -> {
+                try {
+                    for (int i = 0; i < 300; i++) {
+                        int st = back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN));
+                        if (st == GNTST_okay) {
+                            if (back.unmap(GrantGuest.addr(MAP_GFN), 0, back.handle()) != GNTST_okay) {
+                                return -1;
+                            }
+                        } else if (st != GNTST_general_error) {
+                            return st;
+                        }
+                    }
+                    return 0;
+                } finally {
+                    stop.set(true);
+                }
+            });
+            assertEquals(0, results[1], "every map ended as okay or general_error");
+            assertEquals(new GrantInfoView(0, 0), entry(10));
+            assertEquals(0, front.accessBits(10));
+        }
+    }
+
+    // ================================================================== XSA-318
+
+    /**
+     * XSA-318 (2020): a copy batch preempted at its first element returned without writing the
+     * statuses of the elements it had looked at. xenabi does not preempt batches; every element
+     * of a batch, good or bad, has its status written.
+     */
+    @Nested
+    class Xsa318 {
+        @Test
+        void everyElementOfACopyBatchHasItsStatusWritten() {
+            useVersion(1);
+            front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+            long batch = GrantGuest.addr(RACE_ARG_GFN);
+            int[][] elements = {{10, 0, 64}, {1 << 20, 0, 64}, {10, 4090, 64}, {10, 0, 0}, {10, 0, 4096}};
+            for (int i = 0; i < elements.length; i++) {
+                long e = batch + (long) i * SIZEOF_COPY;
+                back.mem.write64(e + COPY_SOURCE + COPY_PTR_U, elements[i][0]);
+                back.mem.write16(e + COPY_SOURCE + COPY_PTR_DOMID, front.domid);
+                back.mem.write16(e + COPY_SOURCE + COPY_PTR_OFFSET, elements[i][1]);
+                back.mem.write64(e + COPY_DEST + COPY_PTR_U, MAP_GFN);
+                back.mem.write16(e + COPY_DEST + COPY_PTR_DOMID, DomId.DOMID_SELF);
+                back.mem.write16(e + COPY_LEN, elements[i][2]);
+                back.mem.write16(e + COPY_FLAGS, GNTCOPY_source_gref);
+                back.mem.write16(e + COPY_STATUS, 0x7777);
+            }
+            assertEquals(0, back.op(GNTTABOP_copy, batch, elements.length));
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < elements.length; i++) {
+                statuses.add((int) (short) back.mem.read16(batch + (long) i * SIZEOF_COPY + COPY_STATUS));
+            }
+            assertEquals(List.of(GNTST_okay, GNTST_bad_gntref, GNTST_bad_copy_arg, GNTST_okay, GNTST_okay), statuses);
+            assertEquals(new GrantInfoView(0, 0), entry(10));
+        }
+    }
+
+    // ================================================================== XSA-380
+
+    /**
+     * XSA-380 (2021): releasing a dying domain's grant mappings (and mapkind over a large
+     * maptrack) ran in one unbounded loop. xenabi releases them as the mapper is destroyed, one
+     * mapping at a time with only the granter's lock held for each: a mapper dying with
+     * thousands of mappings gives every pin back.
+     */
+    @Nested
+    class Xsa380 {
+        @Test
+        void aMapperDyingWithThousandsOfMappingsGivesEveryPinBack() {
+            useVersion(1);
+            for (int ref = 8; ref < 48; ref++) {
+                front.grant(ref, back.domid, PAGE_GFN + ref, GTF_permit_access);
+            }
+            for (int i = 0; i < 4000; i++) {
+                int ref = 8 + i % 40;
+                assertEquals(GNTST_okay, back.map(front.domid, ref, GNTMAP_device_map | GNTMAP_readonly, 0));
+            }
+            assertEquals(4000, hv.grantMappings(back.domid));
+            hv.destroy(back.domid);
+            for (int ref = 8; ref < 48; ref++) {
+                assertEquals(new GrantInfoView(0, 0), entry(ref), "ref " + ref);
+            }
+        }
+    }
+
+    // ================================================================== XSA-226 / XSA-411
+
+    /**
+     * XSA-226 (2017, transitive grants) and XSA-411 (2022): copies through transitive grants
+     * broke reference counts, and two domains granting each other transitive grants could
+     * deadlock on the copy error path. Xen follows one level of transitivity only (the grant a
+     * transitive one names is acquired with transitivity not allowed). Asserted: a chain or a
+     * cycle of transitive grants is general_error with every pin given back, also when both
+     * domains copy through the cycle at once; and copies on two vCPUs through one transitive
+     * grant always read the page it resolves to, never the transitive entry's own frame field.
+     */
+    @Nested
+    class Xsa411 {
+        private GrantGuest middle;
+
+        private void v2All() {
+            useVersion(2);
+            assertEquals(0, back.setVersion(2));
+            back.mapFrames(1);
+            middle = new GrantGuest(hv, hv.create(DomainConfig.named("middle")));
+            assertEquals(0, middle.setVersion(2));
+            middle.mapFrames(1);
+        }
+
+        @Test
+        void transitiveGrantsNamingEachOtherFailWithoutDeadlockOrLeftoverPins() throws Exception {
+            v2All();
+            front.grantV2(20, back.domid, GTF_transitive, back.domid, 0, 21);
+            back.grantV2(21, front.domid, GTF_transitive, front.domid, 0, 20);
+            for (int round = 0; round < 200; round++) {
+                int[] st = race(() -> back.copy(20, front.domid, 0, MAP_GFN, DomId.DOMID_SELF, 0, 8,
+                        GNTCOPY_source_gref), () -> front.copy(21, back.domid, 0, MAP_GFN, DomId.DOMID_SELF, 0, 8,
+                        GNTCOPY_source_gref));
+                assertArrayEquals(new int[] {GNTST_general_error, GNTST_general_error}, st);
+            }
+            assertEquals(0, hv.grants(front.domid).stream().mapToInt(g -> g.activeMaps()).sum());
+            assertEquals(0, hv.grants(back.domid).stream().mapToInt(g -> g.activeMaps()).sum());
+        }
+
+        @Test
+        void aChainOfTwoTransitiveGrantsIsRefused() {
+            v2All();
+            fill(back, PAGE_GFN, 4);
+            back.grant(10, middle.domid, PAGE_GFN, GTF_permit_access);              // back's page, to middle
+            middle.grantV2(20, front.domid, GTF_transitive, back.domid, 0, 10);  // middle passes it to front
+            front.grantV2(30, back.domid, GTF_transitive, middle.domid, 0, 20);  // front passes that on
+            assertEquals(GNTST_okay, front.copy(20, middle.domid, 0, MAP_GFN, DomId.DOMID_SELF, 0, 8,
+                    GNTCOPY_source_gref), "one level");
+            assertEquals(GNTST_general_error, back.copy(30, front.domid, 0, MAP_GFN, DomId.DOMID_SELF, 0, 8,
+                    GNTCOPY_source_gref), "two levels");
+            assertEquals(0, hv.grants(middle.domid).stream().mapToInt(g -> g.activeMaps()).sum());
+            assertEquals(0, hv.grants(front.domid).stream().mapToInt(g -> g.activeMaps()).sum());
+            assertEquals(0, back.accessBits(10));
+        }
+
+        @Test
+        void copiesOnTwoVcpusThroughOneTransitiveGrantReadTheGrantedPage() throws Exception {
+            v2All();
+            byte[] data = fill(front, PAGE_GFN, 6);
+            fill(middle, 0, 99); // what the transitive entry's frame field (0) would point at
+            front.grant(10, middle.domid, PAGE_GFN, GTF_permit_access | GTF_readonly);
+            middle.grantV2(20, back.domid, GTF_transitive, front.domid, 0, 10);
+            for (int round = 0; round < 300; round++) {
+                int[] st = race(() -> copyFromGrantOn(back, 0, middle.domid, 20, MAP_GFN, 4096),
+                        () -> copyFromGrantOn(back, 1, middle.domid, 20, MAP_GFN + 1, 4096));
+                assertArrayEquals(new int[] {GNTST_okay, GNTST_okay}, st);
+                assertArrayEquals(data, read(back, MAP_GFN), "round " + round);
+                assertArrayEquals(data, read(back, MAP_GFN + 1), "round " + round);
+                back.mem.write(GrantGuest.addr(MAP_GFN), new byte[4096], 0, 4096);
+                back.mem.write(GrantGuest.addr(MAP_GFN + 1), new byte[4096], 0, 4096);
+            }
+            assertEquals(0, front.accessBits(10));
+            assertEquals(0, hv.grants(middle.domid).stream().mapToInt(g -> g.activeMaps()).sum());
+        }
+    }
+
+    // ================================================================== XSA-501
+
+    /**
+     * XSA-501 (2026): a version change raced an operation that had dropped and retaken the
+     * table's lock, leaving it a stale status pointer or a ref out of bounds for the new version;
+     * Xen now answers -EAGAIN to v2-to-v1 while v2 operations are in flight. In xenabi every
+     * check runs under the table's lock and a pinned entry beyond the reserved ones makes the
+     * switch -EBUSY; copies through a reserved entry (which survives switches) racing version
+     * flips on the granter end with the entry unpinned and its access bits clear.
+     */
+    @Nested
+    class Xsa501 {
+        @Test
+        void copiesThroughAReservedEntryRacingVersionFlipsLeaveNoPinOrBit() throws Exception {
+            useVersion(1);
+            byte[] data = fill(front, PAGE_GFN, 8);
+            front.grant(5, back.domid, PAGE_GFN, GTF_permit_access);
+            int[] results = race(() -> {
+                for (int i = 0; i < 400; i++) {
+                    long rc = front.setVersion(i % 2 == 0 ? 2 : 1);
+                    if (rc != 0 && rc != -io.xenabi.abi.XenErrno.EAGAIN) {
+                        return (int) rc;
+                    }
+                }
+                return 0;
+            }, () -> {
+                for (int i = 0; i < 400; i++) {
+                    int st = back.copy(5, front.domid, 0, MAP_GFN, DomId.DOMID_SELF, 0, 4096, GNTCOPY_source_gref);
+                    if (st != GNTST_okay || !java.util.Arrays.equals(data, read(back, MAP_GFN))) {
+                        return -1000 - i;
+                    }
+                }
+                return 0;
+            });
+            assertArrayEquals(new int[] {0, 0}, results);
+            assertEquals(new GrantInfoView(0, 0), entry(5));
+            assertEquals(0, hv.internalErrors.get());
         }
     }
 }
