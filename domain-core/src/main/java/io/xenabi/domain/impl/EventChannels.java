@@ -415,12 +415,20 @@ final class EventChannels {
         }
     }
 
+    /**
+     * Xen's {@code evtchn_unmask}: 0 for any valid port, but the ABI only unmasks a port in use
+     * ({@code evtchn_port_unmask} checks {@code evtchn_usable}, since the XSA-343 fixes): a free
+     * port's mask bit or event word is left as the guest set it.
+     */
     private long unmask(Domain d, int port) {
         Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
         if (chn == null) {
             return -EINVAL;
         }
         synchronized (chn) {
+            if (!chn.isOpen()) {
+                return 0;
+            }
             d.opsLock.readLock().lock();
             try {
                 EvtchnPortOps o = d.ops;
@@ -499,7 +507,20 @@ final class EventChannels {
             d.opsLock.readLock().lock();
             try {
                 EvtchnPortOps o = d.ops;
-                return o == null ? -io.xenabi.abi.XenErrno.EAGAIN : o.setPriority(chn, priority);
+                if (o == null) {
+                    return -io.xenabi.abi.XenErrno.EAGAIN;
+                }
+                if (chn.isOpen()) {
+                    return o.setPriority(chn, priority);
+                }
+                // Xen's evtchn_port_set_priority (since the XSA-343 fixes): an ABI without
+                // priorities answers -ENOSYS, otherwise a port not in use is -EACCES. Only the ABI
+                // knows which it is; what it did to the free port's priority is undone (a bind
+                // sets the priority afresh anyway).
+                int before = chn.priority();
+                int rc = o.setPriority(chn, priority);
+                chn.setPriority(before);
+                return rc == -ENOSYS ? rc : -io.xenabi.abi.XenErrno.EACCES;
             } finally {
                 d.opsLock.readLock().unlock();
             }

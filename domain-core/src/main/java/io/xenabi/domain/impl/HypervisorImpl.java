@@ -940,7 +940,7 @@ public final class HypervisorImpl implements Hypervisor {
         }
     }
 
-    private Domain domain(int domid) {
+    Domain domain(int domid) {
         Domain d = domains.get(domid);
         if (d == null) {
             throw new DomainException("no domain with id " + domid);
@@ -1115,7 +1115,11 @@ public final class HypervisorImpl implements Hypervisor {
         }
     }
 
-    /** Xen's evtchn_port_poll: -EINVAL for an invalid port, 1 when pending, else 0. */
+    /**
+     * Xen's evtchn_port_poll: -EINVAL for an invalid port and, since Xen 4.15 ("evtchn/sched:
+     * reject poll requests for unusable ports", after XSA-342), for a free or reserved one,
+     * which nothing could ever set pending to end the poll; 1 when pending, else 0.
+     */
     private static long portPoll(Domain d, int port) {
         Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
         if (chn == null) {
@@ -1123,7 +1127,7 @@ public final class HypervisorImpl implements Hypervisor {
         }
         synchronized (chn) {
             if (!chn.isOpen()) {
-                return 0;
+                return -EINVAL;
             }
             d.opsLock.readLock().lock();
             try {
