@@ -1167,19 +1167,20 @@ public final class HypervisorImpl implements Hypervisor {
             return -EINVAL;
         }
         boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0;
+        // idx is a xen_ulong_t: compared unsigned, so "negative" indexes are far beyond the table.
         long i = idx & ~MemoryOp.XENMAPIDX_grant_table_status;
         g.enter();
         try {
             GuestPage frame;
             long[] gfns;
             if (status) {
-                if (i >= g.nrStatusFrames()) {
+                if (Long.compareUnsigned(i, g.nrStatusFrames()) >= 0) {
                     return -EINVAL; // no status frames under v1, or beyond them
                 }
                 frame = g.statusFrame((int) i);
                 gfns = g.statusGfn;
             } else {
-                if (i >= g.maxFrames || !g.grow((int) Math.max(g.nrFrames(), i + 1))) {
+                if (Long.compareUnsigned(i, g.maxFrames) >= 0 || !g.grow((int) Math.max(g.nrFrames(), i + 1))) {
                     return -EINVAL;
                 }
                 frame = g.sharedFrame((int) i);
