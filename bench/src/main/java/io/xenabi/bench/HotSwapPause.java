@@ -30,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * return, among the sends of every driver that were in flight at any moment between the start of
  * the remove and the end of the add. (A FIFO domain's own calls wait while its state is handed
  * over; a 2-level domain's sends to it are taken and held.) The result is the median (score), p99
- * and the other percentiles of that pause over the measured swaps, in ms.
+ * and the other percentiles of that pause over the measured swaps, in ms; a second result,
+ * {@code HotSwapPause.swap}, gives the swaps' own durations (remove + add) for comparison.
  *
  * <p>Nothing may be lost: every IPI a FIFO domain sent must be in its queue when it consumes
  * right after, and every held interdomain event must arrive in the end. Any loss, or any send
@@ -109,16 +110,24 @@ public final class HotSwapPause {
         this.pausesPerDriver = new long[drivers][swaps];
     }
 
-    /** Runs {@code warmup + swaps} swaps of {@code domains} FIFO domains; the pauses in ns. */
-    static long[] measure(int domains, int warmup, int swaps, int drivers, long gapNanos) throws InterruptedException {
+    /**
+     * Runs {@code warmup + swaps} swaps of {@code domains} FIFO domains; the pauses and the swaps'
+     * own durations (remove + add), both in ms, without the warm-up swaps.
+     */
+    static double[][] measure(int domains, int warmup, int swaps, int drivers, long gapNanos)
+            throws InterruptedException {
         HotSwapPause run = new HotSwapPause(warmup + swaps, drivers);
-        long[] all = run.run(domains, drivers, gapNanos);
-        long[] measured = new long[swaps];
-        System.arraycopy(all, warmup, measured, 0, swaps);
-        return measured;
+        long[][] all = run.run(domains, drivers, gapNanos);
+        double[][] ms = new double[2][swaps];
+        for (int i = 0; i < 2; i++) {
+            for (int k = 0; k < swaps; k++) {
+                ms[i][k] = all[i][warmup + k] / 1e6;
+            }
+        }
+        return ms;
     }
 
-    private long[] run(int domains, int drivers, long gapNanos) throws InterruptedException {
+    private long[][] run(int domains, int drivers, long gapNanos) throws InterruptedException {
         hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
                 AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
         EvtchnFifoVariant current = new EvtchnFifoVariant();
@@ -185,7 +194,7 @@ public final class HotSwapPause {
         System.err.printf("hot swap, %d FIFO + %d 2-level domains, %d drivers: %d swaps (remove + add) p50 %.3f ms,"
                 + " max %.3f ms; %d events delivered, none lost%n", domains, twoLevel, drivers, swaps,
                 sorted[swaps / 2] / 1e6, sorted[swaps - 1] / 1e6, delivered);
-        return pauses;
+        return new long[][] {pauses, swapNanos};
     }
 
     /** A driver thread's loop over its domains: send each flow's next event, then consume. */
@@ -274,14 +283,12 @@ public final class HotSwapPause {
         }
         JmhResult result = new JmhResult();
         for (String n : domains.split(",")) {
-            long[] pauses = measure(Integer.parseInt(n.trim()), warmup, swaps, drivers,
+            double[][] ms = measure(Integer.parseInt(n.trim()), warmup, swaps, drivers,
                     TimeUnit.MILLISECONDS.toNanos(gapMs));
-            double[] ms = new double[pauses.length];
-            for (int k = 0; k < ms.length; k++) {
-                ms[k] = pauses[k] / 1e6;
-            }
-            result.add(HotSwapPause.class.getName() + ".pause", "sample", Map.of("domains", n.trim()), "ms", ms);
-            double[] sorted = ms.clone();
+            Map<String, String> params = Map.of("domains", n.trim());
+            result.add(HotSwapPause.class.getName() + ".pause", "sample", params, "ms", ms[0]);
+            result.add(HotSwapPause.class.getName() + ".swap", "sample", params, "ms", ms[1]);
+            double[] sorted = ms[0].clone();
             java.util.Arrays.sort(sorted);
             System.err.printf("  pause p50 %.3f ms, p99 %.3f ms%n",
                     JmhResult.percentile(sorted, 50), JmhResult.percentile(sorted, 99));

@@ -19,7 +19,7 @@ import java.util.Locale;
  * the command and one table line per row: measured, baseline, ratio, goal and whether it is met.
  *
  * <p>Usage: {@code BenchReport --results DIR --rows FILE --doc FILE [--command TEXT]
- * [--elapsed SECONDS]}
+ * [--elapsed SECONDS] [--load "1 5 15-minute load averages"]}
  */
 public final class BenchReport {
     public static final String BEGIN = "<!-- results:begin -->";
@@ -164,6 +164,7 @@ public final class BenchReport {
         Path doc = null;
         String command = "bench/report";
         String elapsed = null;
+        String load = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--results" -> results = Path.of(args[i + 1]);
@@ -171,18 +172,23 @@ public final class BenchReport {
                 case "--doc" -> doc = Path.of(args[i + 1]);
                 case "--command" -> command = args[i + 1];
                 case "--elapsed" -> elapsed = args[i + 1];
+                case "--load" -> load = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (results == null || rowsFile == null || doc == null || args.length % 2 != 0) {
             throw new IllegalArgumentException("usage: BenchReport --results DIR --rows FILE --doc FILE"
-                    + " [--command TEXT] [--elapsed SECONDS]");
+                    + " [--command TEXT] [--elapsed SECONDS] [--load TEXT]");
         }
         List<Row> rows = parseRows(Files.readString(rowsFile));
         List<Result> all = Result.loadAll(results);
         String when = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
         StringBuilder body = new StringBuilder();
         body.append("\nMachine: ").append(machine()).append(".  \n");
+        if (load != null) {
+            body.append("Load average when the run began (1, 5, 15 min): ").append(load)
+                    .append(" (other processes shared the CPUs).  \n");
+        }
         body.append("Date: ").append(when).append(".  \n");
         body.append("Command: `").append(command).append('`');
         if (elapsed != null) {
