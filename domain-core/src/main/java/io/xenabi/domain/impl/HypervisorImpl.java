@@ -197,13 +197,11 @@ public final class HypervisorImpl implements Hypervisor {
         if (v != null && v.isBase()) {
             for (Domain d : domains.values()) {
                 d.eventLock.lock();
-                d.opsLock.writeLock().lock();
                 try {
                     if (d.ops == null && d.evtchnVariant == null) {
-                        attachBase(d);
+                        changeOps(d, () -> attachBase(d));
                     }
                 } finally {
-                    d.opsLock.writeLock().unlock();
                     d.eventLock.unlock();
                 }
             }
@@ -231,15 +229,15 @@ public final class HypervisorImpl implements Hypervisor {
     private void suspendDomainsOn(AbiVariant gone) {
         for (Domain d : domains.values()) {
             d.eventLock.lock();
-            d.opsLock.writeLock().lock();
             try {
                 if (d.ops != null && d.evtchnVariant != null && d.evtchnVariant.equals(gone)) {
-                    d.handoverState = d.ops.exportState();
-                    d.ops.destroy();
-                    d.ops = null;
+                    changeOps(d, () -> {
+                        d.handoverState = d.ops.exportState();
+                        d.ops.destroy();
+                        d.ops = null;
+                    });
                 }
             } finally {
-                d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
         }
@@ -251,38 +249,41 @@ public final class HypervisorImpl implements Hypervisor {
      */
     private void resumeWaiting(AbiVariant v, EvtchnVariant service) {
         for (Domain d : domains.values()) {
-            List<Port> replay;
             d.eventLock.lock();
-            d.opsLock.writeLock().lock();
             try {
                 if (!d.waitingForVariant() || !d.evtchnVariant.qualifiedName().equals(v.qualifiedName())) {
                     continue;
                 }
+                EvtchnPortOps imported;
                 try {
-                    d.ops = service.importState(d, d.handoverState);
+                    imported = service.importState(d, d.handoverState);
                 } catch (IllegalArgumentException e) {
                     LOG.log(System.Logger.Level.ERROR, "domain " + d.domid + " cannot take over its "
                             + v.qualifiedName() + " state: " + e.getMessage() + "; it keeps waiting");
                     continue;
                 }
-                d.evtchnVariant = v;
-                d.handoverState = null;
-                replay = d.takeHeld();
-                for (Port p : replay) {
-                    if (p.isOpen()) {
-                        d.ops.setPending(p);
-                    }
-                }
+                // reopen replays the sends held meanwhile, in order, and kicks every vCPU
+                changeOps(d, () -> {
+                    d.ops = imported;
+                    d.evtchnVariant = v;
+                    d.handoverState = null;
+                });
             } finally {
-                d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
-            for (Port p : replay) {
-                checkPollers(d, p.port());
-            }
-            for (Vcpu vcpu : d.vcpus) {
-                vcpu.kick();
-            }
+        }
+    }
+
+    /**
+     * Changes a domain's ops (event lock held): no port op runs meanwhile, and the events sent
+     * meanwhile are replayed on the ops in place afterwards (see {@link Domain}).
+     */
+    private void changeOps(Domain d, Runnable change) {
+        d.quiesce();
+        try {
+            change.run();
+        } finally {
+            d.reopen(p -> checkPollers(d, p.port()));
         }
     }
 
@@ -413,7 +414,7 @@ public final class HypervisorImpl implements Hypervisor {
         return variants.base(AbiVariant.FAMILY_EVTCHN);
     }
 
-    /** Gives a domain (event lock and opsLock write held) a fresh instance of the base ABI. */
+    /** Gives a domain (event lock held, its ops quiesced) a fresh instance of the base ABI. */
     private void attachBase(Domain d) {
         Variants.Impl<EvtchnVariant> base = baseEvtchn();
         d.ops = base.service().create(d);
@@ -438,17 +439,14 @@ public final class HypervisorImpl implements Hypervisor {
         if ((d.evtchnVariant != null && d.evtchnVariant.isBase()) || baseEvtchn() == null) {
             return;
         }
-        d.opsLock.writeLock().lock();
-        try {
+        changeOps(d, () -> {
             EvtchnPortOps old = d.ops;
             attachBase(d);
             if (old != null) {
                 old.destroy();
             }
-            d.takeHeld();
-        } finally {
-            d.opsLock.writeLock().unlock();
-        }
+            d.takeHeld(); // every port is closed: nothing to replay
+        });
     }
 
     /**
@@ -458,7 +456,7 @@ public final class HypervisorImpl implements Hypervisor {
      */
     long variantSetupOp(Domain d, int vcpu, int cmd, long gpa) {
         d.eventLock.lock();
-        d.opsLock.writeLock().lock();
+        d.quiesce();
         try {
             AbiVariant current = d.evtchnVariant;
             Variants.Impl<EvtchnVariant> inUse = current == null ? null
@@ -487,7 +485,7 @@ public final class HypervisorImpl implements Hypervisor {
             }
             return EventChannels.unsupported(cmd);
         } finally {
-            d.opsLock.writeLock().unlock();
+            d.reopen(p -> checkPollers(d, p.port()));
             d.eventLock.unlock();
         }
     }
@@ -559,11 +557,9 @@ public final class HypervisorImpl implements Hypervisor {
             Domain d = new Domain(domid, config, NR_PIRQS_DOMU);
             d.effectivePermit = config.abiPermit() & permitBits(host.permitMax());
             d.eventLock.lock();
-            d.opsLock.writeLock().lock();
             try {
-                attachBase(d);
+                attachBase(d); // not yet visible: no port op can run
             } finally {
-                d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
             attachGrantTable(d);
@@ -601,13 +597,11 @@ public final class HypervisorImpl implements Hypervisor {
         }
         GrantTables.releaseMappings(d);
         d.eventLock.lock();
-        d.opsLock.writeLock().lock();
         try {
             if (d.ops != null) {
-                d.ops.destroy();
+                changeOps(d, d.ops::destroy);
             }
         } finally {
-            d.opsLock.writeLock().unlock();
             d.eventLock.unlock();
         }
         domains.remove(domid);
@@ -735,7 +729,7 @@ public final class HypervisorImpl implements Hypervisor {
             if (!paused) {
                 unpause(domid);
             }
-            throw new DomainException("cannot write " + file + ": " + e.getMessage());
+            throw new DomainException("cannot write " + file + ": " + SaveImage.cause(e));
         }
         destroy(domid);
     }
@@ -838,35 +832,39 @@ public final class HypervisorImpl implements Hypervisor {
         Domain d = domain(domid);
         List<PortInfo> out = new ArrayList<>();
         for (int p = 1; p < d.validPorts(); p++) {
-            Port chn = d.port(p);
-            synchronized (chn) {
-                if (!chn.isOpen()) {
-                    continue;
-                }
-                boolean pending;
-                boolean masked;
-                String abi;
-                d.opsLock.readLock().lock();
-                try {
-                    EvtchnPortOps ops = d.ops;
-                    pending = ops != null && ops.isPending(chn);
-                    masked = ops == null || ops.isMasked(chn);
-                    abi = ops != null ? ops.printState(chn) : "waiting for " + d.evtchnVariant.qualifiedName();
-                } finally {
-                    d.opsLock.readLock().unlock();
-                }
-                int remoteDom = switch (chn.state) {
-                    case Port.ECS_UNBOUND -> chn.unboundRemoteDomid;
-                    case Port.ECS_INTERDOMAIN -> chn.remoteDomain.domid;
-                    default -> -1;
-                };
-                out.add(new PortInfo(p, chn.publicStatus(), chn.notifyVcpu, remoteDom,
-                        chn.state == Port.ECS_INTERDOMAIN ? chn.remotePort : -1,
-                        chn.state == Port.ECS_VIRQ ? chn.virq : -1, chn.state == Port.ECS_PIRQ ? chn.pirq : -1,
-                        chn.priority(), pending, masked, abi));
+            PortInfo info = portInfo(d, d.port(p));
+            if (info != null) {
+                out.add(info);
             }
         }
         return out;
+    }
+
+    /** One open port as the toolstack lists it, or null when it is closed. */
+    private static PortInfo portInfo(Domain d, Port chn) {
+        while (true) {
+            synchronized (chn) {
+                if (!chn.isOpen()) {
+                    return null;
+                }
+                EvtchnPortOps ops = d.portOps();
+                if (ops != null || !d.quiescing()) {
+                    boolean pending = ops != null && ops.isPending(chn);
+                    boolean masked = ops == null || ops.isMasked(chn);
+                    String abi = ops != null ? ops.printState(chn) : "waiting for " + d.evtchnVariant.qualifiedName();
+                    int remoteDom = switch (chn.state) {
+                        case Port.ECS_UNBOUND -> chn.unboundRemoteDomid;
+                        case Port.ECS_INTERDOMAIN -> chn.remoteDomain.domid;
+                        default -> -1;
+                    };
+                    return new PortInfo(chn.port(), chn.publicStatus(), chn.notifyVcpu, remoteDom,
+                            chn.state == Port.ECS_INTERDOMAIN ? chn.remotePort : -1,
+                            chn.state == Port.ECS_VIRQ ? chn.virq : -1, chn.state == Port.ECS_PIRQ ? chn.pirq : -1,
+                            chn.priority(), pending, masked, abi);
+                }
+            }
+            d.awaitQuiesced();
+        }
     }
 
     @Override
@@ -1125,18 +1123,8 @@ public final class HypervisorImpl implements Hypervisor {
         if (chn == null) {
             return -EINVAL;
         }
-        synchronized (chn) {
-            if (!chn.isOpen()) {
-                return -EINVAL;
-            }
-            d.opsLock.readLock().lock();
-            try {
-                EvtchnPortOps o = d.ops;
-                return o != null && o.isPending(chn) ? 1 : 0;
-            } finally {
-                d.opsLock.readLock().unlock();
-            }
-        }
+        long rc = EventChannels.withOps(d, chn, o -> !chn.isOpen() ? -EINVAL : o.isPending(chn) ? 1 : 0);
+        return rc == -io.xenabi.abi.XenErrno.EAGAIN ? 0 : rc; // the implementation is away: nothing reads as pending
     }
 
     private static void setPollBit(Domain d, int vcpu) {
@@ -1179,19 +1167,20 @@ public final class HypervisorImpl implements Hypervisor {
             return -EINVAL;
         }
         boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0;
+        // idx is a xen_ulong_t: compared unsigned, so "negative" indexes are far beyond the table.
         long i = idx & ~MemoryOp.XENMAPIDX_grant_table_status;
         g.enter();
         try {
             GuestPage frame;
             long[] gfns;
             if (status) {
-                if (i >= g.nrStatusFrames()) {
+                if (Long.compareUnsigned(i, g.nrStatusFrames()) >= 0) {
                     return -EINVAL; // no status frames under v1, or beyond them
                 }
                 frame = g.statusFrame((int) i);
                 gfns = g.statusGfn;
             } else {
-                if (i >= g.maxFrames || !g.grow((int) Math.max(g.nrFrames(), i + 1))) {
+                if (Long.compareUnsigned(i, g.maxFrames) >= 0 || !g.grow((int) Math.max(g.nrFrames(), i + 1))) {
                     return -EINVAL;
                 }
                 frame = g.sharedFrame((int) i);

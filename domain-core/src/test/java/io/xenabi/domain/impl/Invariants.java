@@ -1,0 +1,420 @@
+package io.xenabi.domain.impl;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.abi.GuestMemory;
+import io.xenabi.abi.GuestPage;
+import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.impl.Grants.Mapping;
+import io.xenabi.gnttab.GrantEntry;
+import io.xenabi.gnttab.GrantFlags;
+import io.xenabi.gnttab.GrantVersion;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The hypervisor's invariants, read from its own bookkeeping, for the fuzz tests to check after
+ * every hypercall.
+ *
+ * <p>Global invariants ({@link #check}), true between any two hypercalls:
+ * <ol>
+ * <li>the two ends of every interdomain channel name each other, and the peer is alive;</li>
+ * <li>a domain's count of ports in use equals the ports its table holds open or reserved;</li>
+ * <li>every grant's active pin count equals the live mappings of it in all maptracks (copy pins
+ * are gone once a copy returns), and every mapping of a grant belongs to the domain the active
+ * entry names.</li>
+ * </ol>
+ *
+ * <p>Isolation ({@link #rightsOf}, {@link #snapshot}, {@link #newPortsAreTheCallers}): a call by
+ * domain A may change domain B only where A has a right to. A privileged caller (Domain-0) or
+ * B == A has every right. Otherwise A's rights over B are exactly:
+ * <ul>
+ * <li><b>ports</b>: B's ports that are interdomain with A, or unbound and offered to A (A may
+ * close its end, bind to the offer, send). Nothing else in B's port table, and not B's count of
+ * ports in use, may change;</li>
+ * <li><b>event delivery</b>: if such a port exists, B's shared_info page and the pages B
+ * registered for FIFO (control blocks, event array) may change (events A sends);</li>
+ * <li><b>grants</b>: B's grant references whose entry names A, or that A has pinned, or (v2
+ * transitive) whose entry names a domain X that has a transitive grant to A naming B: their
+ * active pins, their entries' bytes in B's shared frames (the GTF_reading/GTF_writing bits) and
+ * their status words in B's status frames;</li>
+ * <li><b>granted memory</b>: the frames of those references that are writable (no
+ * GTF_readonly in the entry), or pinned writable by A.</li>
+ * </ul>
+ * Everything else of B that the hypervisor can see must stay byte for byte the same: every
+ * port's state, vCPU, peer, offer, VIRQ and priority; the grant table's version, sizes, pins and
+ * B's own maptrack; and every page present in B's physmap (which page object sits at each gfn,
+ * and its contents), shared_info included.
+ */
+final class Invariants {
+    private Invariants() {
+    }
+
+    static List<Domain> domains(HypervisorImpl hv) {
+        List<Domain> out = new ArrayList<>();
+        for (DomainInfo i : hv.list()) {
+            Domain d = hv.domainByAnyId(null, i.domid());
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------ global invariants
+
+    static void check(HypervisorImpl hv) {
+        List<Domain> all = domains(hv);
+        for (Domain d : all) {
+            checkPorts(hv, d);
+        }
+        checkPins(all);
+    }
+
+    private static void checkPorts(HypervisorImpl hv, Domain d) {
+        int inUse = 0;
+        for (int p = 0; p < d.validPorts(); p++) {
+            Port chn = d.port(p);
+            if (chn.isOpen()) { // port 0 stays reserved and uncounted
+                inUse++;
+            }
+            if (chn.state == Port.ECS_INTERDOMAIN) {
+                Domain rd = chn.remoteDomain;
+                fail(rd == null || hv.domainByAnyId(null, rd.domid) != rd, "d%d port %d: peer domain gone",
+                        d.domid, p);
+                Port peer = rd.port(chn.remotePort);
+                fail(peer == null || peer.state != Port.ECS_INTERDOMAIN || peer.remoteDomain != d
+                        || peer.remotePort != p, "d%d port %d -> d%d port %d: the peer does not point back",
+                        d.domid, p, rd.domid, chn.remotePort);
+            }
+        }
+        fail(inUse != d.activePorts.get(), "d%d: %d ports open but the count says %d", d.domid, inUse,
+                d.activePorts.get());
+    }
+
+    private static void checkPins(List<Domain> all) {
+        // expected pins per (granter, ref), and who maps them
+        Map<Grants, Map<Integer, Integer>> expected = new HashMap<>();
+        Map<Grants, Map<Integer, Integer>> mapper = new HashMap<>();
+        for (Domain d : all) {
+            if (d.grants == null) {
+                continue;
+            }
+            for (int h : d.grants.handlesInUse()) {
+                Mapping m = d.grants.mapping(h);
+                boolean ro = (m.flags & GrantFlags.GNTMAP_readonly) != 0;
+                int pin = 0;
+                if ((m.flags & GrantFlags.GNTMAP_host_map) != 0) {
+                    pin += ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+                }
+                if ((m.flags & GrantFlags.GNTMAP_device_map) != 0) {
+                    pin += ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc;
+                }
+                fail(pin == 0, "d%d handle %d maps nothing but is in use", d.domid, h);
+                expected.computeIfAbsent(m.granter, k -> new HashMap<>()).merge(m.ref, pin, Integer::sum);
+                Integer other = mapper.computeIfAbsent(m.granter, k -> new HashMap<>()).put(m.ref, d.domid);
+                fail(other != null && other != d.domid, "d%d ref %d is mapped by both d%d and d%d",
+                        m.granter.domain.domid, m.ref, other, d.domid);
+            }
+        }
+        for (Domain d : all) {
+            Grants g = d.grants;
+            if (g == null) {
+                continue;
+            }
+            g.enter();
+            try {
+                Map<Integer, Integer> want = expected.getOrDefault(g, Map.of());
+                int entries = g.nrEntries();
+                for (int ref = 0; ref < entries; ref++) {
+                    int pin = g.pinOf(ref);
+                    int exp = want.getOrDefault(ref, 0);
+                    fail(pin != exp, "d%d ref %d: pin 0x%x but the live mappings make 0x%x", d.domid, ref, pin, exp);
+                    if (pin != 0) {
+                        int by = mapper.get(g).get(ref);
+                        fail(g.active(ref).domid != by, "d%d ref %d: active for d%d but mapped by d%d", d.domid, ref,
+                                g.active(ref).domid, by);
+                    }
+                }
+                for (int ref : want.keySet()) {
+                    fail(ref >= entries, "d%d ref %d is mapped beyond the table (%d entries)", d.domid, ref, entries);
+                }
+            } finally {
+                g.lock.unlock();
+            }
+        }
+    }
+
+    private static void fail(boolean broken, String format, Object... args) {
+        if (broken) {
+            throw new AssertionError("invariant broken: " + String.format(format, args));
+        }
+    }
+
+    // ------------------------------------------------------------ rights and snapshots
+
+    /** What a call by one domain may change in another (see the class comment). */
+    record Rights(Set<Integer> ports, boolean eventDelivery, Set<Integer> refs, Set<Long> frames) {
+    }
+
+    /**
+     * The rights of {@code caller} over every other domain, or null for each domain it may change
+     * freely (itself; everything when privileged).
+     */
+    static Map<Integer, Rights> rightsOf(HypervisorImpl hv, int caller) {
+        List<Domain> all = domains(hv);
+        Map<Integer, Rights> out = new TreeMap<>();
+        Domain a = hv.domainByAnyId(null, caller);
+        if (a == null || a.privileged) {
+            return out;
+        }
+        // domains with a v2 transitive grant to the caller: X -> (the domain it names)
+        Map<Integer, Set<Integer>> transitiveVia = new HashMap<>();
+        for (Domain x : all) {
+            for (GrantEntry e : entries(x)) {
+                if (e.type() == GrantFlags.GTF_transitive && e.domid() == caller) {
+                    transitiveVia.computeIfAbsent(e.transDomid(), k -> new HashSet<>()).add(x.domid);
+                }
+            }
+        }
+        for (Domain b : all) {
+            if (b == a) {
+                continue;
+            }
+            Set<Integer> ports = new HashSet<>();
+            for (int p = 0; p < b.validPorts(); p++) {
+                Port chn = b.port(p);
+                if (chn.state == Port.ECS_INTERDOMAIN && chn.remoteDomain == a
+                        || chn.state == Port.ECS_UNBOUND && chn.unboundRemoteDomid == caller) {
+                    ports.add(p);
+                }
+            }
+            Set<Integer> refs = new HashSet<>();
+            Set<Long> frames = new HashSet<>();
+            Set<Integer> via = transitiveVia.getOrDefault(b.domid, Set.of());
+            List<GrantEntry> entries = entries(b);
+            for (int ref = 0; ref < entries.size(); ref++) {
+                GrantEntry e = entries.get(ref);
+                int pin = b.grants.pinOf(ref);
+                boolean pinnedByA = pin != 0 && b.grants.active(ref).domid == caller;
+                if (e.domid() == caller || via.contains(e.domid()) || pinnedByA) {
+                    refs.add(ref);
+                    if (!e.readonly()) {
+                        frames.add(e.frame());
+                    }
+                    if (pinnedByA && (pin & (Grants.GNTPIN_hstw_mask | Grants.GNTPIN_devw_mask)) != 0) {
+                        frames.add(b.grants.active(ref).frame);
+                    }
+                }
+            }
+            out.put(b.domid, new Rights(ports, !ports.isEmpty(), refs, frames));
+        }
+        return out;
+    }
+
+    private static List<GrantEntry> entries(Domain d) {
+        Grants g = d.grants;
+        if (g == null) {
+            return List.of();
+        }
+        g.enter();
+        try {
+            GrantVersion v = g.version;
+            List<GrantEntry> out = new ArrayList<>();
+            for (int ref = 0; ref < g.nrEntries(); ref++) {
+                out.add(v.read(g, ref));
+            }
+            return out;
+        } finally {
+            g.lock.unlock();
+        }
+    }
+
+    /**
+     * Everything of {@code d} the hypervisor can see, minus what the rights allow to change;
+     * {@code eventPages} are the gfns {@code d} registered for FIFO (the driver knows them).
+     * Sections in a fixed order, each a string or the bytes of a page.
+     */
+    static Map<String, Object> snapshot(HypervisorImpl hv, int domid, Rights r, Set<Long> eventPages) {
+        Domain d = hv.domainByAnyId(null, domid);
+        Map<String, Object> s = new LinkedHashMap<>();
+        if (d == null) {
+            s.put("gone", "");
+            return s;
+        }
+        s.put("state", d.state + " variant=" + d.evtchnVariant + " ports in use=" + d.activePorts.get()
+                + " valid=" + d.validPorts());
+        for (int p = 0; p < d.validPorts(); p++) {
+            Port c = d.port(p);
+            if (!r.ports().contains(p) && c.state != Port.ECS_FREE) {
+                s.put("port " + p, c.state + " vcpu=" + c.notifyVcpu + " offer=" + c.unboundRemoteDomid + " peer="
+                        + (c.remoteDomain == null ? "-" : c.remoteDomain.domid + ":" + c.remotePort) + " virq="
+                        + c.virq + " prio=" + c.priority());
+            }
+        }
+        Set<GuestPage> grantFrames = new HashSet<>();
+        Grants g = d.grants;
+        if (g != null) {
+            g.enter();
+            try {
+                s.put("grants", "v" + g.version.version() + " frames=" + g.nrFrames() + " status=" + g.nrStatusFrames()
+                        + " shared gfns=" + Arrays.toString(g.sharedGfn) + " status gfns="
+                        + Arrays.toString(g.statusGfn));
+                StringBuilder pins = new StringBuilder();
+                for (int ref = 0; ref < g.nrEntries(); ref++) {
+                    if (!r.refs().contains(ref) && g.pinOf(ref) != 0) {
+                        pins.append(ref).append('=').append(Integer.toHexString(g.pinOf(ref))).append(' ');
+                    }
+                }
+                s.put("pins", pins.toString());
+                int size = g.version.entrySize();
+                for (int i = 0; i < g.nrFrames(); i++) {
+                    grantFrames.add(g.sharedFrame(i));
+                    s.put("shared frame " + i, masked(g.sharedFrame(i), r.refs(), i * (GuestPage.PAGE_SIZE / size),
+                            size));
+                }
+                for (int i = 0; i < g.nrStatusFrames(); i++) {
+                    grantFrames.add(g.statusFrame(i));
+                    s.put("status frame " + i, masked(g.statusFrame(i), r.refs(), i * (GuestPage.PAGE_SIZE / 2), 2));
+                }
+            } finally {
+                g.lock.unlock();
+            }
+            StringBuilder maps = new StringBuilder();
+            for (int h : g.handlesInUse()) {
+                Mapping m = g.mapping(h);
+                maps.append(h).append("->d").append(m.granter.domid()).append(':').append(m.ref).append('/')
+                        .append(m.flags).append('@').append(m.hostGfn).append(' ');
+            }
+            s.put("maptrack", maps.toString());
+        }
+        if (!r.eventDelivery()) {
+            s.put("shared_info", bytes(d.sharedInfo));
+        }
+        GuestMemory mem = d.memory;
+        for (GuestMemory.Mapped m : mem.presentPages()) {
+            if (r.frames().contains(m.gfn()) || r.eventDelivery() && (eventPages.contains(m.gfn())
+                    || m.page() == d.sharedInfo)) {
+                continue;
+            }
+            boolean special = grantFrames.contains(m.page()) || m.page() == d.sharedInfo;
+            byte[] b = special ? null : bytes(m.page());
+            if (b != null && isZero(b)) {
+                continue; // as good as untouched: reading a fresh page allocates it, changing nothing
+            }
+            s.put("gfn " + m.gfn() + " is", System.identityHashCode(m.page()));
+            if (b != null) {
+                s.put("gfn " + m.gfn(), b);
+            }
+        }
+        return s;
+    }
+
+    /** A page's bytes with the entries of {@code refs} (those on this page) zeroed. */
+    private static byte[] masked(GuestPage page, Set<Integer> refs, int firstRef, int entrySize) {
+        byte[] b = bytes(page);
+        for (int ref : refs) {
+            int i = ref - firstRef;
+            if (i >= 0 && (long) (i + 1) * entrySize <= GuestPage.PAGE_SIZE) {
+                Arrays.fill(b, i * entrySize, (i + 1) * entrySize, (byte) 0);
+            }
+        }
+        return b;
+    }
+
+    private static boolean isZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] bytes(GuestPage page) {
+        byte[] b = new byte[GuestPage.PAGE_SIZE];
+        page.read(0, b, 0, b.length);
+        return b;
+    }
+
+    /** The first section that differs between two snapshots, or null when they are the same. */
+    static String difference(Map<String, Object> before, Map<String, Object> after) {
+        Set<String> keys = new java.util.LinkedHashSet<>(before.keySet());
+        keys.addAll(after.keySet());
+        for (String k : keys) {
+            Object x = before.get(k);
+            Object y = after.get(k);
+            boolean same = x instanceof byte[] bx && y instanceof byte[] by ? Arrays.equals(bx, by)
+                    : java.util.Objects.equals(x, y);
+            if (!same) {
+                return k + ": " + show(x) + " -> " + show(y);
+            }
+        }
+        return null;
+    }
+
+    private static String show(Object o) {
+        if (o instanceof byte[] b) {
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] != 0) {
+                    return "page (first non-zero byte at " + i + ")";
+                }
+            }
+            return "zero page";
+        }
+        return String.valueOf(o);
+    }
+
+    // ------------------------------------------------------------ who opened what
+
+    /** Open ports of every domain: domid -> port -> "state/peer or offer". */
+    static Map<Integer, Map<Integer, String>> openPorts(HypervisorImpl hv) {
+        Map<Integer, Map<Integer, String>> out = new TreeMap<>();
+        for (Domain d : domains(hv)) {
+            Map<Integer, String> ports = new TreeMap<>();
+            for (int p = 1; p < d.validPorts(); p++) {
+                Port c = d.port(p);
+                if (c.isOpen()) {
+                    ports.put(p, c.state == Port.ECS_INTERDOMAIN ? "interdomain " + c.remoteDomain.domid
+                            : c.state == Port.ECS_UNBOUND ? "unbound " + c.unboundRemoteDomid : "state " + c.state);
+                }
+            }
+            out.put(d.domid, ports);
+        }
+        return out;
+    }
+
+    /**
+     * After a call by {@code caller}: a port opened by the call is in the caller's own table
+     * (unless the caller is privileged, which may allocate for others), and a port of another
+     * domain that became interdomain was offered (unbound) to the domain it is now bound to.
+     */
+    static void newPortsAreTheCallers(Map<Integer, Map<Integer, String>> before,
+            Map<Integer, Map<Integer, String>> after, int caller, boolean privileged) {
+        for (var e : after.entrySet()) {
+            int domid = e.getKey();
+            Map<Integer, String> was = before.getOrDefault(domid, Map.of());
+            for (var p : e.getValue().entrySet()) {
+                String old = was.get(p.getKey());
+                String now = p.getValue();
+                if (old == null) {
+                    fail(domid != caller && !privileged, "d%d opened port %d in d%d", caller, p.getKey(), domid);
+                } else if (!old.equals(now) && now.startsWith("interdomain ") && domid != caller) {
+                    int peer = Integer.parseInt(now.substring("interdomain ".length()));
+                    fail(!old.equals("unbound " + peer), "d%d port %d went from '%s' to '%s' by a call of d%d", domid,
+                            p.getKey(), old, now, caller);
+                }
+            }
+        }
+    }
+
+    static int self(int domid, int dom) {
+        return dom == DomId.DOMID_SELF ? domid : dom;
+    }
+}
