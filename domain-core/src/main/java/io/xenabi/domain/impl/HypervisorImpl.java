@@ -1082,7 +1082,7 @@ public final class HypervisorImpl implements Hypervisor {
             return -EINVAL;
         }
         d.memory.checkRange(portsGpa, nrPorts * 4);
-        long kicks = v.kickCount();
+        long kicks = v.beginWait();
         v.pollEvtchn = -1;
         setPollBit(d, v.id);
         try {
@@ -1110,6 +1110,7 @@ public final class HypervisorImpl implements Hypervisor {
         } finally {
             v.pollEvtchn = 0;
             clearPollBit(d, v.id);
+            v.endWait();
         }
     }
 
