@@ -32,9 +32,10 @@ import org.openjdk.jol.info.GraphLayout;
  *       figure to compare is sizeof(struct evtchn), 64 bytes.</li>
  * </ul>
  *
- * <p>Run with {@code BENCH_MAIN=io.xenabi.bench.DomainHeap bench/run [out.json]}; writes the
- * results in JMH's JSON result format (mode "ss", score error 0) to {@code out.json}, default
- * {@code bench/target/domain-heap.json}, and the footprint of the port difference to stdout.
+ * <p>Run by {@code bench/report}, or alone with {@code BENCH_MAIN=io.xenabi.bench.DomainHeap
+ * bench/run [--out FILE]}; writes the results in JMH's JSON result format (mode "ss", score
+ * error 0) to FILE, default {@code bench/target/domain-heap.json}, and the footprints of both
+ * differences to stdout.
  */
 public final class DomainHeap {
     static final int DOMAINS = 64;
@@ -48,7 +49,15 @@ public final class DomainHeap {
         // Records (HostSettings, DomainConfig) hide their field offsets from Unsafe; JOL then
         // finds them by its "magic" probe, which must be chosen before JOL starts.
         System.setProperty("jol.magicFieldOffset", "true");
-        Path out = Path.of(args.length > 0 ? args[0] : "bench/target/domain-heap.json");
+        Path out = Path.of("bench/target/domain-heap.json");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--out") && i + 1 < args.length) {
+                out = Path.of(args[++i]);
+            } else {
+                System.err.println("usage: DomainHeap [--out FILE]   (unknown argument '" + args[i] + "')");
+                System.exit(2);
+            }
+        }
         HypervisorImpl hv = Grantor.hypervisor();
 
         GraphLayout before = hypervisorSide(hv);

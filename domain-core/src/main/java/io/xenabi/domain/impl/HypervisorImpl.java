@@ -959,15 +959,33 @@ public final class HypervisorImpl implements Hypervisor {
 
     @Override
     public long hypercall(int domid, int vcpu, int op, long... args) {
+        int n = args == null ? 0 : args.length;
+        return door(domid, vcpu, op, n, n > 0 ? args[0] : 0, n > 1 ? args[1] : 0, n > 2 ? args[2] : 0);
+    }
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long arg0) {
+        return door(domid, vcpu, op, 1, arg0, 0, 0);
+    }
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long arg0, long arg1) {
+        return door(domid, vcpu, op, 2, arg0, arg1, 0);
+    }
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long arg0, long arg1, long arg2) {
+        return door(domid, vcpu, op, 3, arg0, arg1, arg2);
+    }
+
+    /** The door with the first {@code nargs} arguments given (no op of xenabi reads more than 3). */
+    private long door(int domid, int vcpu, int op, int nargs, long arg0, long arg1, long arg2) {
         Domain d = domains.get(domid);
         if (d == null || d.dying) {
             return -ESRCH;
         }
         if (vcpu < 0 || vcpu >= d.vcpus.length) {
             return -EINVAL;
-        }
-        if (args == null) {
-            args = new long[0];
         }
         if (d.state == DomainState.PAUSED) {
             // A paused vCPU does not run: the call goes on once the toolstack unpauses.
@@ -982,18 +1000,18 @@ public final class HypervisorImpl implements Hypervisor {
         }
         try {
             return switch (op) {
-                case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT
+                case Hypercall.__HYPERVISOR_event_channel_op -> nargs < 2 ? -EFAULT
                         : d.evtchnVariant == null ? -io.xenabi.abi.XenErrno.EAGAIN
-                        : evtchnOp(d, vcpu, (int) args[0], args[1]);
-                case Hypercall.__HYPERVISOR_grant_table_op -> args.length < 3 ? -EFAULT
+                        : evtchnOp(d, vcpu, (int) arg0, arg1);
+                case Hypercall.__HYPERVISOR_grant_table_op -> nargs < 3 ? -EFAULT
                         : d.grants == null ? -ENOSYS
-                        : gnttab.op(d, (int) args[0], args[1], args[2]);
-                case Hypercall.__HYPERVISOR_sched_op -> args.length < 1 ? -EFAULT
-                        : schedOp(d, vcpu, (int) args[0], args.length > 1 ? args[1] : 0);
-                case Hypercall.__HYPERVISOR_memory_op -> args.length < 2 ? -EFAULT
-                        : memoryOp(d, (int) args[0], args[1]);
-                case Hypercall.__HYPERVISOR_xen_version -> args.length < 1 ? -EFAULT
-                        : (int) args[0] == XENVER_version ? XEN_VERSION : -ENOSYS;
+                        : gnttab.op(d, (int) arg0, arg1, arg2);
+                case Hypercall.__HYPERVISOR_sched_op -> nargs < 1 ? -EFAULT
+                        : schedOp(d, vcpu, (int) arg0, arg1);
+                case Hypercall.__HYPERVISOR_memory_op -> nargs < 2 ? -EFAULT
+                        : memoryOp(d, (int) arg0, arg1);
+                case Hypercall.__HYPERVISOR_xen_version -> nargs < 1 ? -EFAULT
+                        : (int) arg0 == XENVER_version ? XEN_VERSION : -ENOSYS;
                 default -> -ENOSYS;
             };
         } catch (GuestFault f) {
@@ -1082,7 +1100,7 @@ public final class HypervisorImpl implements Hypervisor {
             return -EINVAL;
         }
         d.memory.checkRange(portsGpa, nrPorts * 4);
-        long kicks = v.kickCount();
+        long kicks = v.beginWait();
         v.pollEvtchn = -1;
         setPollBit(d, v.id);
         try {
@@ -1110,6 +1128,7 @@ public final class HypervisorImpl implements Hypervisor {
         } finally {
             v.pollEvtchn = 0;
             clearPollBit(d, v.id);
+            v.endWait();
         }
     }
 

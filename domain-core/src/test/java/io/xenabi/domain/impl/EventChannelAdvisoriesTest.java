@@ -695,4 +695,51 @@ class EventChannelAdvisoriesTest {
             }
         }
     }
+
+    // ================================================================== XSA-340
+
+    /**
+     * XSA-340 (2020): missing barriers between allocating a bucket of ports and publishing the
+     * new valid_evtchns let a lock-free sender on another vCPU see a port as valid before its
+     * struct existed. A vCPU sending on each port as soon as another vCPU has bound it, across
+     * many new buckets, always finds the port valid and open.
+     */
+    @Nested
+    class Xsa340 {
+        @ParameterizedTest
+        @EnumSource(Abi.class)
+        void aPortIsUsableByOtherVcpusAsSoonAsItIsBound(Abi abi) throws Exception {
+            Guest g = abi == Abi.FIFO ? fifo(2, 8191, 3) : guest(abi, config(2, 8191));
+            java.util.concurrent.atomic.AtomicLong latest = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Long> bad = java.util.Collections.synchronizedList(new ArrayList<>());
+            race(() -> {
+                try {
+                    for (int i = 0; i < 2000; i++) {
+                        long p = bindIpiFrom(g, 0, 0);
+                        if (p <= 0) {
+                            bad.add(p);
+                            return;
+                        }
+                        latest.set(p);
+                    }
+                } finally {
+                    done.set(true);
+                }
+            }, () -> {
+                while (!done.get()) {
+                    long p = latest.get();
+                    if (p > 0) {
+                        long rc = portOpFrom(g, 1, EVTCHNOP_send, p);
+                        if (rc != 0) {
+                            bad.add(rc);
+                        }
+                    }
+                }
+            });
+            assertEquals(List.of(), bad);
+            assertEquals(2000, openPorts(g).size());
+            assertEquals(0, hv.internalErrors.get());
+        }
+    }
 }
