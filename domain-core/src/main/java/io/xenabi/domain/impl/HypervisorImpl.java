@@ -914,6 +914,11 @@ public final class HypervisorImpl implements Hypervisor {
         return g == null ? 0 : g.version.version();
     }
 
+    /** Hypercalls that failed inside xenabi so far (a bug each): for test harnesses such as races. */
+    public long internalErrors() {
+        return internalErrors.get();
+    }
+
     /** Maptrack handles the domain holds as a mapper (tests). */
     int grantMappings(int domid) {
         Grants g = domain(domid).grants;
