@@ -1,6 +1,5 @@
 package io.xenabi.domain.impl;
 
-import io.xenabi.abi.DomId;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.domain.DomainInfo;
@@ -430,9 +429,5 @@ final class Invariants {
                 }
             }
         }
-    }
-
-    static int self(int domid, int dom) {
-        return dom == DomId.DOMID_SELF ? domid : dom;
     }
 }
