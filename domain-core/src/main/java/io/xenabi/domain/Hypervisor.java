@@ -40,6 +40,21 @@ public interface Hypervisor {
      */
     long hypercall(int domid, int vcpu, int op, long... args);
 
+    /** {@link #hypercall(int, int, int, long...)} with one argument, as a register (no array). */
+    default long hypercall(int domid, int vcpu, int op, long arg0) {
+        return hypercall(domid, vcpu, op, new long[] {arg0});
+    }
+
+    /** {@link #hypercall(int, int, int, long...)} with two arguments, as registers (no array). */
+    default long hypercall(int domid, int vcpu, int op, long arg0, long arg1) {
+        return hypercall(domid, vcpu, op, new long[] {arg0, arg1});
+    }
+
+    /** {@link #hypercall(int, int, int, long...)} with three arguments, as registers (no array). */
+    default long hypercall(int domid, int vcpu, int op, long arg0, long arg1, long arg2) {
+        return hypercall(domid, vcpu, op, new long[] {arg0, arg1, arg2});
+    }
+
     /** The guest's RAM, for the guest kernel model of that domain. */
     GuestMemory memory(int domid);
 

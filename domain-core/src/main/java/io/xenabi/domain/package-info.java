@@ -3,7 +3,7 @@
  * door through which guests reach every ABI.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.xenabi.domain;
 
 import org.osgi.annotation.bundle.Export;

@@ -12,16 +12,23 @@ import io.xenabi.evtchn.EvtchnPortOps;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One domain: Xen's {@code struct domain} as far as event channels need it.
  *
  * <p>Lock order, outermost first: {@link #eventLock} (Xen's {@code d->event_lock}; of two
  * domains, the lower domid first), then port monitors (of two ports, the lower domid then
- * port first), then {@link #opsLock} in read mode. The ABI switch (init_control, reset) holds
- * the event lock and {@code opsLock} in write mode, so no port op runs while the domain's
- * {@link EvtchnPortOps} changes.
+ * port first), then the domain's own monitor (the held events).
+ *
+ * <p>Port ops (set pending, unmask, ...) use {@link #ops} without a lock of their own: each
+ * runs holding the monitor of its port, or for a send to an interdomain port the monitor of
+ * the sending peer port (Xen's per-channel lock), and reads {@link #portOps()}. Whatever
+ * changes {@code ops} (the ABI switch, reset, a hot swap, a variant's setup op) holds the event
+ * lock and brackets the change with {@link #quiesce()} and {@link #reopen}: quiesce closes the
+ * gate, then takes each port's monitor and each interdomain peer's once, so no op on the old
+ * ops is still running when it returns (a grace period, as RCU's); ops meanwhile hold their
+ * events, and reopen replays them in order before it opens the gate again. A send thus costs
+ * two volatile reads here, and vCPUs of one domain share no written word.
  */
 final class Domain implements EvtchnDomain {
     /** Ports per bucket (Xen's EVTCHNS_PER_BUCKET for a 64-byte struct evtchn). */
@@ -41,7 +48,8 @@ final class Domain implements EvtchnDomain {
     final boolean privileged;
 
     final ReentrantLock eventLock = new ReentrantLock();
-    final ReentrantReadWriteLock opsLock = new ReentrantReadWriteLock();
+    /** Set while {@link #ops} changes: port ops hold their events or wait (see the class comment). */
+    private volatile boolean quiescing;
 
     private final Port[][] buckets = new Port[MAX_PORTS / EVTCHNS_PER_BUCKET][];
     private volatile int validPorts;
@@ -54,8 +62,91 @@ final class Domain implements EvtchnDomain {
     byte[] handoverState;
     private final java.util.List<Port> held = new java.util.ArrayList<>();
 
-    synchronized void hold(Port p) {
-        held.add(p);
+    /**
+     * The ops a port op may use now, or null while they change or are away; the caller holds
+     * the monitor of the port, or of the interdomain peer port it sends from.
+     */
+    EvtchnPortOps portOps() {
+        return quiescing ? null : ops;
+    }
+
+    /** Whether the ops are changing right now (a port op that cannot hold its event waits). */
+    boolean quiescing() {
+        return quiescing;
+    }
+
+    /**
+     * Holds an event whose port op found no ops (see {@link #portOps()}): true when held, false
+     * when the ops came back meanwhile and the caller should try again.
+     */
+    synchronized boolean holdIfClosed(Port p) {
+        if (quiescing || ops == null) {
+            held.add(p);
+            return true;
+        }
+        return false;
+    }
+
+    /** Waits (the caller holding no port monitor) until the ops have finished changing. */
+    void awaitQuiesced() {
+        while (quiescing) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    /**
+     * Closes the gate (event lock held): returns once no port op runs on the current ops, every
+     * later one holding its event or waiting until {@link #reopen}.
+     */
+    void quiesce() {
+        quiescing = true;
+        for (int p = 0; p < validPorts; p++) {
+            Port chn = port(p);
+            Port peer = null;
+            synchronized (chn) {
+                Domain rd = chn.state == Port.ECS_INTERDOMAIN ? chn.remoteDomain : null;
+                if (rd != null) {
+                    peer = rd.port(chn.remotePort);
+                }
+            }
+            if (peer != null) {
+                synchronized (peer) {
+                    // empty: a send from the peer runs holding this monitor; wait it out
+                }
+            }
+        }
+    }
+
+    /**
+     * Opens the gate again (event lock held): the events held meanwhile are set pending on the
+     * ops now in place, in order, then port ops go straight to them. With no ops (the
+     * implementation is away) events go on being held; {@code replayed} sees each port
+     * replayed.
+     */
+    void reopen(java.util.function.Consumer<Port> replayed) {
+        while (true) {
+            java.util.List<Port> batch;
+            EvtchnPortOps o;
+            synchronized (this) {
+                o = ops;
+                if (o == null || held.isEmpty()) {
+                    quiescing = false;
+                    break;
+                }
+                batch = java.util.List.copyOf(held);
+                held.clear();
+            }
+            for (Port p : batch) {
+                if (p.isOpen()) {
+                    o.setPending(p);
+                    replayed.accept(p);
+                }
+            }
+        }
+        for (Vcpu v : vcpus) {
+            v.kick(); // pollers and vCPUs waiting for the ops look again
+        }
     }
 
     synchronized void unhold(Port p) {
@@ -73,7 +164,7 @@ final class Domain implements EvtchnDomain {
         return ops == null && evtchnVariant != null;
     }
 
-    /** The variant in use and its per-domain instance; changed under eventLock + opsLock write. */
+    /** The variant in use and its per-domain instance; changed under eventLock between quiesce and reopen. */
     volatile AbiVariant evtchnVariant;
     volatile EvtchnPortOps ops;
 
@@ -89,6 +180,8 @@ final class Domain implements EvtchnDomain {
     volatile DomainState state = DomainState.RUNNING;
     volatile int shutdownReason = -1;
     volatile boolean dying;
+    /** Every port below this one is bound (not ECS_FREE): changed under the event lock. */
+    private int inUseBelow;
     /** Xen's {@code d->next_evtchn}: non-zero while an EVTCHNOP_reset is preempted. */
     int nextEvtchn;
 
@@ -201,20 +294,32 @@ final class Domain implements EvtchnDomain {
         return 0;
     }
 
-    /** Xen's {@code get_free_port} (event lock held): a port number or a negative errno. */
+    /**
+     * Xen's {@code get_free_port} (event lock held): a port number or a negative errno. Xen
+     * scans from port 0; the scan here starts at {@link #inUseBelow}, as every port below it is
+     * bound and would answer -EBUSY, so the answer is Xen's and binding n ports costs O(n).
+     */
     int getFreePort() {
         if (dying) {
             return -io.xenabi.abi.XenErrno.EINVAL;
         }
-        for (int port = 0; port <= maxEvtchnPort; port++) {
+        for (int port = inUseBelow; port <= maxEvtchnPort; port++) {
             int rc = allocatePort(port);
             if (rc == 0) {
                 return port;
             } else if (rc != -io.xenabi.abi.XenErrno.EBUSY) {
                 return rc;
             }
+            if (port == inUseBelow && port(port).state != Port.ECS_FREE) {
+                inUseBelow = port + 1; // bound (a free port still busy in the ABI may free up any time)
+            }
         }
         return -io.xenabi.abi.XenErrno.ENOSPC;
+    }
+
+    /** A port became free (event lock held): the next scan for a free port starts no later. */
+    void portFreed(int port) {
+        inUseBelow = Math.min(inUseBelow, port);
     }
 
     /** Xen's {@code check_free_port}: undo the count of a port allocated but left free. */

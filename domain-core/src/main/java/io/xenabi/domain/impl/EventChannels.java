@@ -290,23 +290,19 @@ final class EventChannels {
         return 0;
     }
 
-    /** Xen's {@code evtchn_free}: clear pending so a re-bind starts clean. */
+    /** Xen's {@code evtchn_free} (event lock held, so the ops stay): clear pending so a re-bind starts clean. */
     private static void free(Domain d, Port chn) {
-        d.opsLock.readLock().lock();
-        try {
-            EvtchnPortOps o = d.ops;
-            if (o != null) {
-                o.clearPending(chn);
-            } else {
-                d.unhold(chn);
-            }
-        } finally {
-            d.opsLock.readLock().unlock();
+        EvtchnPortOps o = d.ops;
+        if (o != null) {
+            o.clearPending(chn);
+        } else {
+            d.unhold(chn);
         }
         d.activePorts.decrementAndGet();
         chn.state = Port.ECS_FREE;
         chn.notifyVcpu = 0;
         chn.remoteDomain = null;
+        d.portFreed(chn.port());
     }
 
     /** Xen's {@code evtchn_send}. */
@@ -336,21 +332,39 @@ final class EventChannels {
         }
     }
 
-    /** evtchn_port_set_pending plus Xen's evtchn_check_pollers. */
+    /**
+     * evtchn_port_set_pending plus Xen's evtchn_check_pollers. The caller holds the monitor of
+     * {@code chn}, or of the interdomain peer port it sends from (see {@link Domain}).
+     */
     void setPending(Domain d, Port chn) {
-        d.opsLock.readLock().lock();
-        try {
-            EvtchnPortOps o = d.ops;
-            if (o != null) {
-                o.setPending(chn);
-            } else {
-                d.hold(chn); // its variant is being swapped: replayed on the new implementation
-                return;
+        EvtchnPortOps o;
+        while ((o = d.portOps()) == null) {
+            if (d.holdIfClosed(chn)) {
+                return; // the ops are changing or away: replayed when they are back
             }
-        } finally {
-            d.opsLock.readLock().unlock();
         }
+        o.setPending(chn);
         hv.checkPollers(d, chn.port());
+    }
+
+    /**
+     * Runs a port op that cannot be held (unmask, set_priority, a query) on the domain's ops
+     * with the port's monitor held, waiting out a change of the ops; -EAGAIN (the door waits for
+     * the implementation) when they are away.
+     */
+    static long withOps(Domain d, Port chn, java.util.function.ToLongFunction<EvtchnPortOps> op) {
+        while (true) {
+            synchronized (chn) {
+                EvtchnPortOps o = d.portOps();
+                if (o != null) {
+                    return op.applyAsLong(o);
+                }
+                if (!d.quiescing()) {
+                    return -io.xenabi.abi.XenErrno.EAGAIN; // swapped meanwhile: the door retries
+                }
+            }
+            d.awaitQuiesced();
+        }
     }
 
     private long status(Domain cur, long gpa) {
@@ -415,24 +429,22 @@ final class EventChannels {
         }
     }
 
+    /**
+     * Xen's {@code evtchn_unmask}: 0 for any valid port, but the ABI only unmasks a port in use
+     * ({@code evtchn_port_unmask} checks {@code evtchn_usable}, since the XSA-343 fixes): a free
+     * port's mask bit or event word is left as the guest set it.
+     */
     private long unmask(Domain d, int port) {
         Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
         if (chn == null) {
             return -EINVAL;
         }
-        synchronized (chn) {
-            d.opsLock.readLock().lock();
-            try {
-                EvtchnPortOps o = d.ops;
-                if (o == null) {
-                    return -io.xenabi.abi.XenErrno.EAGAIN; // swapped meanwhile: the door retries
-                }
+        return withOps(d, chn, o -> {
+            if (chn.isOpen()) {
                 o.unmask(chn);
-            } finally {
-                d.opsLock.readLock().unlock();
             }
-        }
-        return 0;
+            return 0;
+        });
     }
 
     private long reset(Domain cur, long gpa, boolean resuming) {
@@ -495,25 +507,24 @@ final class EventChannels {
         if (chn == null) {
             return -EINVAL;
         }
-        synchronized (chn) {
-            d.opsLock.readLock().lock();
-            try {
-                EvtchnPortOps o = d.ops;
-                return o == null ? -io.xenabi.abi.XenErrno.EAGAIN : o.setPriority(chn, priority);
-            } finally {
-                d.opsLock.readLock().unlock();
+        return withOps(d, chn, o -> {
+            if (chn.isOpen()) {
+                return o.setPriority(chn, priority);
             }
-        }
+            // Xen's evtchn_port_set_priority (since the XSA-343 fixes): an ABI without
+            // priorities answers -ENOSYS, otherwise a port not in use is -EACCES. Only the ABI
+            // knows which it is; what it did to the free port's priority is undone (a bind
+            // sets the priority afresh anyway).
+            int before = chn.priority();
+            int rc = o.setPriority(chn, priority);
+            chn.setPriority(before);
+            return rc == -ENOSYS ? rc : -io.xenabi.abi.XenErrno.EACCES;
+        });
     }
 
-    /** Xen's {@code evtchn_port_init}: the ABI's hook when a port is bound. */
+    /** Xen's {@code evtchn_port_init} (event lock held, so the ops stay): the ABI's hook when a port is bound. */
     private static void portInit(Domain d, Port chn) {
-        d.opsLock.readLock().lock();
-        try {
-            d.ops.init(chn);
-        } finally {
-            d.opsLock.readLock().unlock();
-        }
+        d.ops.init(chn);
     }
 
     static void lockTwo(Domain a, Domain b) {

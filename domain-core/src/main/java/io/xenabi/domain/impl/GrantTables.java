@@ -35,8 +35,14 @@ final class GrantTables {
     static final int GNTTAB_CACHE_CLEAN = 1;
     static final int GNTTAB_CACHE_INVAL = 1 << 1;
     static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
-    /** How deep transitive grants are followed before Xen gives up. */
-    static final int MAX_TRANSITIVE_DEPTH = 3;
+    /**
+     * How deep transitive grants are followed: one level, as Xen's acquire_grant_for_copy
+     * (the grant a transitive one names is acquired with {@code allow_transitive} false), so a
+     * chain or a cycle of transitive grants is {@code general_error}.
+     */
+    static final int MAX_TRANSITIVE_DEPTH = 1;
+    /** acquireForCopy's answer when another copy is resolving the same transitive grant. */
+    private static final Object RETRY = new Object();
 
     private final HypervisorImpl hv;
 
@@ -287,8 +293,9 @@ final class GrantTables {
             s.put16(MAP_STATUS, GNTST_bad_virt_addr);
             return;
         }
-        Mapping m = new Mapping();
-        int handle = ld.grants.newHandle(m);
+        // The handle is taken first, as Xen does, but its mapping is published only once complete:
+        // an unmap racing on a guessed handle finds nothing there until then.
+        int handle = ld.grants.newHandle(null);
         if (handle < 0) {
             s.put16(MAP_STATUS, GNTST_no_space);
             return;
@@ -310,6 +317,7 @@ final class GrantTables {
             s.put16(MAP_STATUS, status);
             return;
         }
+        Mapping m = new Mapping();
         m.granter = rg;
         m.ref = ref;
         m.flags = flags & (GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly);
@@ -322,6 +330,7 @@ final class GrantTables {
             m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
             s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
         }
+        ld.grants.install(handle, m);
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
     }
 
@@ -362,6 +371,8 @@ final class GrantTables {
             act.frame = e.frame();
             act.start = 0;
             act.length = GuestPage.PAGE_SIZE;
+            act.subPage = false;
+            act.transitive = false;
         }
         if (host) {
             act.pin += ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
@@ -392,6 +403,11 @@ final class GrantTables {
      * unmap_common: undoes the host part when {@code hostAddr} is given and the device part
      * when {@code devBusAddr} is; a partial unmap is legal (XSA-224). With {@code replaceGfn}
      * the page at that gfn takes the host slot's place and a fresh page takes its own.
+     *
+     * <p>Which parts are left, and so whether this call frees the handle, is decided under the
+     * granter's lock together with the pins (XSA-218): of two unmaps racing on one handle (one
+     * per part, or both for the same part) exactly one frees it, and one that finds no part left
+     * is {@code GNTST_bad_handle}, as in Xen's unmap_common.
      */
     private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn) {
         Mapping m = ld.grants.mapping(handle);
@@ -401,9 +417,10 @@ final class GrantTables {
         Grants rg = m.granter;
         boolean undoHost;
         boolean undoDev;
+        boolean put;
         rg.enter();
         try {
-            if (ld.grants.mapping(handle) != m) {
+            if (ld.grants.mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
                 return GNTST_bad_handle;
             }
             undoDev = devBusAddr != 0 && (m.flags & GNTMAP_device_map) != 0;
@@ -425,6 +442,7 @@ final class GrantTables {
                 m.flags &= ~GNTMAP_host_map;
             }
             releaseStatus(rg, m.ref, act); // a mapped grant is never transitive
+            put = (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0;
         } finally {
             rg.lock.unlock();
         }
@@ -436,7 +454,7 @@ final class GrantTables {
                 ld.memory.map(m.hostGfn, m.displaced);
             }
         }
-        if ((m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
+        if (put) {
             ld.grants.freeHandle((int) handle);
         }
         return GNTST_okay;
@@ -563,7 +581,15 @@ final class GrantTables {
             return new Buf(owner.memory.page(gmfn), 0, GuestPage.PAGE_SIZE, null, 0, !readonly);
         }
         int ref = s.u32(side + COPY_PTR_U);
-        return acquireForCopy(cur.domid, owner.grants, ref, readonly, 0);
+        while (true) {
+            Object r = acquireForCopy(cur.domid, owner.grants, ref, readonly, 0);
+            if (r != RETRY) {
+                return r;
+            }
+            // Another vCPU holds the transitive grant half-resolved: Xen restarts the copy
+            // (ERESTART); it goes on once that vCPU has pinned the target or given up.
+            Thread.yield();
+        }
     }
 
     /**
@@ -585,11 +611,27 @@ final class GrantTables {
             }
             GrantVersion v = rg.version;
             e = v.read(rg, ref);
+            if (e.type() == GTF_transitive && depth >= MAX_TRANSITIVE_DEPTH) {
+                return GNTST_general_error; // "transitive grant when transitivity not allowed"
+            }
+            if (act.pin != 0 && act.transitive && act.trans == null) {
+                return RETRY; // never the transitive entry's own "frame": it names no page
+            }
+            if (act.pin != 0 && act.transitive && !readonly && !act.trans.writable()) {
+                // Resolved read-only by a copy still running: xenabi holds one pin on the target
+                // per active entry, so it cannot upgrade it in place as Xen does (a divergence
+                // only for a copy that writes through a transitive grant another one reads).
+                return GNTST_general_error;
+            }
             int rc = v.acquire(rg, ref, domid, readonly, act.pin != 0, false);
             if (rc != GNTST_okay) {
                 return rc;
             }
             boolean fresh = act.pin == 0;
+            if (!fresh && changedUnderPin(act, e, readonly)) {
+                v.release(rg, ref, false, true);
+                return GNTST_general_error;
+            }
             if (fresh && e.type() != GTF_transitive && !ownedFrame(rg.domain, e.frame())) {
                 v.release(rg, ref, true, !readonly);
                 return GNTST_bad_page;
@@ -599,6 +641,9 @@ final class GrantTables {
                 act.frame = e.frame();
                 act.start = e.subPage() ? e.pageOffset() : 0;
                 act.length = e.subPage() ? e.length() : GuestPage.PAGE_SIZE;
+                // Xen treats a transitive grant as sub-page whatever it resolves to.
+                act.subPage = e.subPage() || e.type() == GTF_transitive;
+                act.transitive = e.type() == GTF_transitive;
             }
             act.pin += readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
             if (!fresh || e.type() != GTF_transitive) {
@@ -613,12 +658,12 @@ final class GrantTables {
         }
         // A fresh transitive grant: acquire the grant it names, as the granting domain.
         Domain td = hv.domainByAnyId(rg.domain, e.transDomid());
-        Object inner = td == null || td == rg.domain || depth >= MAX_TRANSITIVE_DEPTH
+        Object inner = td == null || td == rg.domain
                 ? Integer.valueOf(GNTST_general_error)
                 : acquireForCopy(rg.domain.domid, td.grants, e.transGref(), readonly, depth + 1);
-        if (inner instanceof Integer st) {
+        if (inner instanceof Integer || inner == RETRY) {
             unpin(rg, ref, !readonly);
-            return st;
+            return inner;
         }
         Buf b = (Buf) inner;
         rg.enter();
@@ -631,6 +676,22 @@ final class GrantTables {
             rg.lock.unlock();
         }
         return new Buf(b.page(), b.start(), b.length(), rg, ref, !readonly);
+    }
+
+    /**
+     * XSA-500: a copy that needs the first writable pin of a grant already pinned read-only is
+     * where Xen reads the shared entry again (acquire_grant_for_copy); the entry may have been
+     * changed by its granter since it was pinned, and the copy must not go on with a frame or
+     * window other than the active entry's. True when they disagree as Xen checks them: another
+     * frame, a sub-page window that is no longer the same, or an entry turned transitive.
+     */
+    private static boolean changedUnderPin(Active act, GrantEntry e, boolean readonly) {
+        if (readonly || act.trans != null
+                || (act.pin & (Grants.GNTPIN_hstw_mask | Grants.GNTPIN_devw_mask)) != 0) {
+            return false; // the active entry is used as it is
+        }
+        return e.type() == GTF_transitive || e.frame() != act.frame
+                || act.subPage && (!e.subPage() || e.pageOffset() != act.start || e.length() != act.length);
     }
 
     private static void unclaim(Buf b) {

@@ -42,6 +42,10 @@ final class Grants implements GrantTable {
         long frame;
         int start;
         int length;
+        /** Whether the copy window is a sub-page one (Xen's is_sub_page). */
+        boolean subPage;
+        /** Whether the pinned entry is transitive (its target is in {@link #trans} once resolved). */
+        boolean transitive;
         /** Transitive: the grant this one resolved to, released with its last pin. */
         Ref trans;
 
@@ -250,7 +254,10 @@ final class Grants implements GrantTable {
 
     // ------------------------------------------------------------ maptrack (this domain maps)
 
-    /** get_maptrack_handle: a free handle, or -1 when the limit is reached. */
+    /**
+     * get_maptrack_handle: a free handle, or -1 when the limit is reached. {@code m} may be null
+     * to reserve the handle until {@link #install} publishes its finished mapping.
+     */
     int newHandle(Mapping m) {
         maptrackLock.lock();
         try {
@@ -264,6 +271,16 @@ final class Grants implements GrantTable {
             }
             maptrack.add(m);
             return maptrack.size() - 1;
+        } finally {
+            maptrackLock.unlock();
+        }
+    }
+
+    /** Publishes the mapping of a handle reserved with {@code newHandle(null)}. */
+    void install(int handle, Mapping m) {
+        maptrackLock.lock();
+        try {
+            maptrack.set(handle, m);
         } finally {
             maptrackLock.unlock();
         }

@@ -197,13 +197,11 @@ public final class HypervisorImpl implements Hypervisor {
         if (v != null && v.isBase()) {
             for (Domain d : domains.values()) {
                 d.eventLock.lock();
-                d.opsLock.writeLock().lock();
                 try {
                     if (d.ops == null && d.evtchnVariant == null) {
-                        attachBase(d);
+                        changeOps(d, () -> attachBase(d));
                     }
                 } finally {
-                    d.opsLock.writeLock().unlock();
                     d.eventLock.unlock();
                 }
             }
@@ -231,15 +229,15 @@ public final class HypervisorImpl implements Hypervisor {
     private void suspendDomainsOn(AbiVariant gone) {
         for (Domain d : domains.values()) {
             d.eventLock.lock();
-            d.opsLock.writeLock().lock();
             try {
                 if (d.ops != null && d.evtchnVariant != null && d.evtchnVariant.equals(gone)) {
-                    d.handoverState = d.ops.exportState();
-                    d.ops.destroy();
-                    d.ops = null;
+                    changeOps(d, () -> {
+                        d.handoverState = d.ops.exportState();
+                        d.ops.destroy();
+                        d.ops = null;
+                    });
                 }
             } finally {
-                d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
         }
@@ -251,38 +249,41 @@ public final class HypervisorImpl implements Hypervisor {
      */
     private void resumeWaiting(AbiVariant v, EvtchnVariant service) {
         for (Domain d : domains.values()) {
-            List<Port> replay;
             d.eventLock.lock();
-            d.opsLock.writeLock().lock();
             try {
                 if (!d.waitingForVariant() || !d.evtchnVariant.qualifiedName().equals(v.qualifiedName())) {
                     continue;
                 }
+                EvtchnPortOps imported;
                 try {
-                    d.ops = service.importState(d, d.handoverState);
+                    imported = service.importState(d, d.handoverState);
                 } catch (IllegalArgumentException e) {
                     LOG.log(System.Logger.Level.ERROR, "domain " + d.domid + " cannot take over its "
                             + v.qualifiedName() + " state: " + e.getMessage() + "; it keeps waiting");
                     continue;
                 }
-                d.evtchnVariant = v;
-                d.handoverState = null;
-                replay = d.takeHeld();
-                for (Port p : replay) {
-                    if (p.isOpen()) {
-                        d.ops.setPending(p);
-                    }
-                }
+                // reopen replays the sends held meanwhile, in order, and kicks every vCPU
+                changeOps(d, () -> {
+                    d.ops = imported;
+                    d.evtchnVariant = v;
+                    d.handoverState = null;
+                });
             } finally {
-                d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
-            for (Port p : replay) {
-                checkPollers(d, p.port());
-            }
-            for (Vcpu vcpu : d.vcpus) {
-                vcpu.kick();
-            }
+        }
+    }
+
+    /**
+     * Changes a domain's ops (event lock held): no port op runs meanwhile, and the events sent
+     * meanwhile are replayed on the ops in place afterwards (see {@link Domain}).
+     */
+    private void changeOps(Domain d, Runnable change) {
+        d.quiesce();
+        try {
+            change.run();
+        } finally {
+            d.reopen(p -> checkPollers(d, p.port()));
         }
     }
 
@@ -413,7 +414,7 @@ public final class HypervisorImpl implements Hypervisor {
         return variants.base(AbiVariant.FAMILY_EVTCHN);
     }
 
-    /** Gives a domain (event lock and opsLock write held) a fresh instance of the base ABI. */
+    /** Gives a domain (event lock held, its ops quiesced) a fresh instance of the base ABI. */
     private void attachBase(Domain d) {
         Variants.Impl<EvtchnVariant> base = baseEvtchn();
         d.ops = base.service().create(d);
@@ -438,17 +439,14 @@ public final class HypervisorImpl implements Hypervisor {
         if ((d.evtchnVariant != null && d.evtchnVariant.isBase()) || baseEvtchn() == null) {
             return;
         }
-        d.opsLock.writeLock().lock();
-        try {
+        changeOps(d, () -> {
             EvtchnPortOps old = d.ops;
             attachBase(d);
             if (old != null) {
                 old.destroy();
             }
-            d.takeHeld();
-        } finally {
-            d.opsLock.writeLock().unlock();
-        }
+            d.takeHeld(); // every port is closed: nothing to replay
+        });
     }
 
     /**
@@ -458,7 +456,7 @@ public final class HypervisorImpl implements Hypervisor {
      */
     long variantSetupOp(Domain d, int vcpu, int cmd, long gpa) {
         d.eventLock.lock();
-        d.opsLock.writeLock().lock();
+        d.quiesce();
         try {
             AbiVariant current = d.evtchnVariant;
             Variants.Impl<EvtchnVariant> inUse = current == null ? null
@@ -487,7 +485,7 @@ public final class HypervisorImpl implements Hypervisor {
             }
             return EventChannels.unsupported(cmd);
         } finally {
-            d.opsLock.writeLock().unlock();
+            d.reopen(p -> checkPollers(d, p.port()));
             d.eventLock.unlock();
         }
     }
@@ -559,11 +557,9 @@ public final class HypervisorImpl implements Hypervisor {
             Domain d = new Domain(domid, config, NR_PIRQS_DOMU);
             d.effectivePermit = config.abiPermit() & permitBits(host.permitMax());
             d.eventLock.lock();
-            d.opsLock.writeLock().lock();
             try {
-                attachBase(d);
+                attachBase(d); // not yet visible: no port op can run
             } finally {
-                d.opsLock.writeLock().unlock();
                 d.eventLock.unlock();
             }
             attachGrantTable(d);
@@ -601,13 +597,11 @@ public final class HypervisorImpl implements Hypervisor {
         }
         GrantTables.releaseMappings(d);
         d.eventLock.lock();
-        d.opsLock.writeLock().lock();
         try {
             if (d.ops != null) {
-                d.ops.destroy();
+                changeOps(d, d.ops::destroy);
             }
         } finally {
-            d.opsLock.writeLock().unlock();
             d.eventLock.unlock();
         }
         domains.remove(domid);
@@ -735,7 +729,7 @@ public final class HypervisorImpl implements Hypervisor {
             if (!paused) {
                 unpause(domid);
             }
-            throw new DomainException("cannot write " + file + ": " + e.getMessage());
+            throw new DomainException("cannot write " + file + ": " + SaveImage.cause(e));
         }
         destroy(domid);
     }
@@ -838,35 +832,39 @@ public final class HypervisorImpl implements Hypervisor {
         Domain d = domain(domid);
         List<PortInfo> out = new ArrayList<>();
         for (int p = 1; p < d.validPorts(); p++) {
-            Port chn = d.port(p);
-            synchronized (chn) {
-                if (!chn.isOpen()) {
-                    continue;
-                }
-                boolean pending;
-                boolean masked;
-                String abi;
-                d.opsLock.readLock().lock();
-                try {
-                    EvtchnPortOps ops = d.ops;
-                    pending = ops != null && ops.isPending(chn);
-                    masked = ops == null || ops.isMasked(chn);
-                    abi = ops != null ? ops.printState(chn) : "waiting for " + d.evtchnVariant.qualifiedName();
-                } finally {
-                    d.opsLock.readLock().unlock();
-                }
-                int remoteDom = switch (chn.state) {
-                    case Port.ECS_UNBOUND -> chn.unboundRemoteDomid;
-                    case Port.ECS_INTERDOMAIN -> chn.remoteDomain.domid;
-                    default -> -1;
-                };
-                out.add(new PortInfo(p, chn.publicStatus(), chn.notifyVcpu, remoteDom,
-                        chn.state == Port.ECS_INTERDOMAIN ? chn.remotePort : -1,
-                        chn.state == Port.ECS_VIRQ ? chn.virq : -1, chn.state == Port.ECS_PIRQ ? chn.pirq : -1,
-                        chn.priority(), pending, masked, abi));
+            PortInfo info = portInfo(d, d.port(p));
+            if (info != null) {
+                out.add(info);
             }
         }
         return out;
+    }
+
+    /** One open port as the toolstack lists it, or null when it is closed. */
+    private static PortInfo portInfo(Domain d, Port chn) {
+        while (true) {
+            synchronized (chn) {
+                if (!chn.isOpen()) {
+                    return null;
+                }
+                EvtchnPortOps ops = d.portOps();
+                if (ops != null || !d.quiescing()) {
+                    boolean pending = ops != null && ops.isPending(chn);
+                    boolean masked = ops == null || ops.isMasked(chn);
+                    String abi = ops != null ? ops.printState(chn) : "waiting for " + d.evtchnVariant.qualifiedName();
+                    int remoteDom = switch (chn.state) {
+                        case Port.ECS_UNBOUND -> chn.unboundRemoteDomid;
+                        case Port.ECS_INTERDOMAIN -> chn.remoteDomain.domid;
+                        default -> -1;
+                    };
+                    return new PortInfo(chn.port(), chn.publicStatus(), chn.notifyVcpu, remoteDom,
+                            chn.state == Port.ECS_INTERDOMAIN ? chn.remotePort : -1,
+                            chn.state == Port.ECS_VIRQ ? chn.virq : -1, chn.state == Port.ECS_PIRQ ? chn.pirq : -1,
+                            chn.priority(), pending, masked, abi);
+                }
+            }
+            d.awaitQuiesced();
+        }
     }
 
     @Override
@@ -940,7 +938,7 @@ public final class HypervisorImpl implements Hypervisor {
         }
     }
 
-    private Domain domain(int domid) {
+    Domain domain(int domid) {
         Domain d = domains.get(domid);
         if (d == null) {
             throw new DomainException("no domain with id " + domid);
@@ -961,15 +959,33 @@ public final class HypervisorImpl implements Hypervisor {
 
     @Override
     public long hypercall(int domid, int vcpu, int op, long... args) {
+        int n = args == null ? 0 : args.length;
+        return door(domid, vcpu, op, n, n > 0 ? args[0] : 0, n > 1 ? args[1] : 0, n > 2 ? args[2] : 0);
+    }
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long arg0) {
+        return door(domid, vcpu, op, 1, arg0, 0, 0);
+    }
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long arg0, long arg1) {
+        return door(domid, vcpu, op, 2, arg0, arg1, 0);
+    }
+
+    @Override
+    public long hypercall(int domid, int vcpu, int op, long arg0, long arg1, long arg2) {
+        return door(domid, vcpu, op, 3, arg0, arg1, arg2);
+    }
+
+    /** The door with the first {@code nargs} arguments given (no op of xenabi reads more than 3). */
+    private long door(int domid, int vcpu, int op, int nargs, long arg0, long arg1, long arg2) {
         Domain d = domains.get(domid);
         if (d == null || d.dying) {
             return -ESRCH;
         }
         if (vcpu < 0 || vcpu >= d.vcpus.length) {
             return -EINVAL;
-        }
-        if (args == null) {
-            args = new long[0];
         }
         if (d.state == DomainState.PAUSED) {
             // A paused vCPU does not run: the call goes on once the toolstack unpauses.
@@ -984,18 +1000,18 @@ public final class HypervisorImpl implements Hypervisor {
         }
         try {
             return switch (op) {
-                case Hypercall.__HYPERVISOR_event_channel_op -> args.length < 2 ? -EFAULT
+                case Hypercall.__HYPERVISOR_event_channel_op -> nargs < 2 ? -EFAULT
                         : d.evtchnVariant == null ? -io.xenabi.abi.XenErrno.EAGAIN
-                        : evtchnOp(d, vcpu, (int) args[0], args[1]);
-                case Hypercall.__HYPERVISOR_grant_table_op -> args.length < 3 ? -EFAULT
+                        : evtchnOp(d, vcpu, (int) arg0, arg1);
+                case Hypercall.__HYPERVISOR_grant_table_op -> nargs < 3 ? -EFAULT
                         : d.grants == null ? -ENOSYS
-                        : gnttab.op(d, (int) args[0], args[1], args[2]);
-                case Hypercall.__HYPERVISOR_sched_op -> args.length < 1 ? -EFAULT
-                        : schedOp(d, vcpu, (int) args[0], args.length > 1 ? args[1] : 0);
-                case Hypercall.__HYPERVISOR_memory_op -> args.length < 2 ? -EFAULT
-                        : memoryOp(d, (int) args[0], args[1]);
-                case Hypercall.__HYPERVISOR_xen_version -> args.length < 1 ? -EFAULT
-                        : (int) args[0] == XENVER_version ? XEN_VERSION : -ENOSYS;
+                        : gnttab.op(d, (int) arg0, arg1, arg2);
+                case Hypercall.__HYPERVISOR_sched_op -> nargs < 1 ? -EFAULT
+                        : schedOp(d, vcpu, (int) arg0, arg1);
+                case Hypercall.__HYPERVISOR_memory_op -> nargs < 2 ? -EFAULT
+                        : memoryOp(d, (int) arg0, arg1);
+                case Hypercall.__HYPERVISOR_xen_version -> nargs < 1 ? -EFAULT
+                        : (int) arg0 == XENVER_version ? XEN_VERSION : -ENOSYS;
                 default -> -ENOSYS;
             };
         } catch (GuestFault f) {
@@ -1105,7 +1121,7 @@ public final class HypervisorImpl implements Hypervisor {
             return -EINVAL;
         }
         d.memory.checkRange(portsGpa, nrPorts * 4);
-        long kicks = v.kickCount();
+        long kicks = v.beginWait();
         v.pollEvtchn = -1;
         setPollBit(d, v.id);
         try {
@@ -1133,27 +1149,22 @@ public final class HypervisorImpl implements Hypervisor {
         } finally {
             v.pollEvtchn = 0;
             clearPollBit(d, v.id);
+            v.endWait();
         }
     }
 
-    /** Xen's evtchn_port_poll: -EINVAL for an invalid port, 1 when pending, else 0. */
+    /**
+     * Xen's evtchn_port_poll: -EINVAL for an invalid port and, since Xen 4.15 ("evtchn/sched:
+     * reject poll requests for unusable ports", after XSA-342), for a free or reserved one,
+     * which nothing could ever set pending to end the poll; 1 when pending, else 0.
+     */
     private static long portPoll(Domain d, int port) {
         Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
         if (chn == null) {
             return -EINVAL;
         }
-        synchronized (chn) {
-            if (!chn.isOpen()) {
-                return 0;
-            }
-            d.opsLock.readLock().lock();
-            try {
-                EvtchnPortOps o = d.ops;
-                return o != null && o.isPending(chn) ? 1 : 0;
-            } finally {
-                d.opsLock.readLock().unlock();
-            }
-        }
+        long rc = EventChannels.withOps(d, chn, o -> !chn.isOpen() ? -EINVAL : o.isPending(chn) ? 1 : 0);
+        return rc == -io.xenabi.abi.XenErrno.EAGAIN ? 0 : rc; // the implementation is away: nothing reads as pending
     }
 
     private static void setPollBit(Domain d, int vcpu) {

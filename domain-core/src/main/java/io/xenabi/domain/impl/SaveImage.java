@@ -45,6 +45,8 @@ final class SaveImage {
     static final int REC_SHARED = 4;
     static final int REC_PAGE = 5;
     static final int REC_END = 0xFFFF;
+    /** The reader holds an image whole: larger ones are refused, and not written. */
+    static final int MAX_IMAGE_BYTES = 1 << 30;
 
     /** What an image holds once read and checked. */
     record Contents(DomainConfig config, Map<String, String> used, Map<String, String> notes, byte[] sharedInfo,
@@ -90,6 +92,9 @@ final class SaveImage {
         crc.update(bytes.toByteArray());
         out.writeLong(crc.getValue());
         out.flush();
+        if (bytes.size() > MAX_IMAGE_BYTES) {
+            throw new IOException("the image would be " + bytes.size() + " bytes, more than " + MAX_IMAGE_BYTES);
+        }
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".save", ".tmp");
         Files.write(tmp, bytes.toByteArray());
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -118,85 +123,181 @@ final class SaveImage {
         }
     }
 
-    /** Reads and checks {@code file}; throws naming the cause in one line, having created nothing. */
+    /** A frame of the image: a record's type and where its payload lies. */
+    private record Frame(int type, int offset, int length) {
+    }
+
+    /**
+     * Reads and checks {@code file}; throws naming the cause in one line, having created nothing.
+     * In three passes, so each fault gets its own name: the header (magic, then version); the
+     * records' frames up to END and the checksum (a truncated image, then a flipped byte); only
+     * then the payloads, which a checksummed image from a correct writer always passes.
+     */
     static Contents read(Path file) {
-        byte[] all;
-        try {
-            all = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new DomainException("cannot read the image " + file + ": " + e.getMessage());
-        }
-        String name = file.getFileName().toString();
+        String name = String.valueOf(file.getFileName());
+        byte[] all = readBounded(file, name);
         if (all.length < MAGIC.length + 4 || !java.util.Arrays.equals(MAGIC, 0, MAGIC.length, all, 0, MAGIC.length)) {
             throw new DomainException(name + " is not a xenabi save image");
         }
-        int version = ByteBuffer.wrap(all, MAGIC.length, 4).getInt();
+        ByteBuffer b = ByteBuffer.wrap(all);
+        int version = b.getInt(MAGIC.length);
         if (version != VERSION) {
-            throw new DomainException(name + ": image version " + version + " is not supported (this host reads "
-                    + VERSION + ")");
+            throw new DomainException(name + ": image version " + Integer.toUnsignedString(version)
+                    + " is not supported (this host reads " + VERSION + ")");
         }
-        if (all.length < MAGIC.length + 4 + 8) {
-            throw new DomainException(name + ": the image is truncated");
+        List<Frame> frames = new ArrayList<>();
+        int pos = MAGIC.length + 4;
+        while (true) {
+            if (all.length - pos < 8) {
+                throw new DomainException(name + ": the image is truncated (it ends after " + frames.size()
+                        + " records, before its END record)");
+            }
+            int type = b.getInt(pos);
+            int length = b.getInt(pos + 4);
+            if (length < 0 || length > all.length - pos - 8) {
+                throw new DomainException(name + ": the image is truncated (record " + (frames.size() + 1)
+                        + " runs past the end of the file)");
+            }
+            frames.add(new Frame(type, pos + 8, length));
+            pos += 8 + length;
+            if (type == REC_END) {
+                break;
+            }
         }
+        if (all.length - pos < 8) {
+            throw new DomainException(name + ": the image is truncated (its checksum is missing)");
+        }
+        if (all.length - pos > 8) {
+            throw new DomainException(name + ": " + (all.length - pos - 8) + " bytes after the end of the image");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(all, 0, pos);
+        if (crc.getValue() != b.getLong(pos)) {
+            throw new DomainException(name + ": checksum mismatch: the image is corrupted");
+        }
+        return contents(name, all, frames);
+    }
+
+    /** The file's bytes, refusing what is not a regular file or is larger than {@link #MAX_IMAGE_BYTES}. */
+    private static byte[] readBounded(Path file, String name) {
         try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all));
-            in.skipNBytes(MAGIC.length + 4);
-            DomainConfig config = null;
-            Map<String, String> used = Map.of();
-            Map<String, String> notes = Map.of();
-            byte[] shared = null;
-            List<Long> gfns = new ArrayList<>();
-            List<byte[]> pages = new ArrayList<>();
-            while (true) {
-                int type = in.readInt();
-                int length = in.readInt();
-                if (length < 0) {
-                    throw new DomainException(name + ": a record claims " + length + " bytes: the image is corrupted");
-                }
-                if (length > in.available()) {
-                    throw new EOFException(); // the record runs past the end of the file
-                }
-                byte[] payload = in.readNBytes(length);
-                if (payload.length != length) {
-                    throw new EOFException();
-                }
-                if (type == REC_END) {
-                    int end = all.length - in.available();
-                    long stored = in.readLong();
-                    CRC32 crc = new CRC32();
-                    crc.update(all, 0, end);
-                    if (crc.getValue() != stored) {
-                        throw new DomainException(name + ": checksum mismatch: the image is corrupted");
+            if (!Files.exists(file)) {
+                throw new DomainException("cannot read the image " + file + ": no such file");
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new DomainException(name + " is not a xenabi save image (not a regular file)");
+            }
+            long size = Files.size(file);
+            if (size > MAX_IMAGE_BYTES) {
+                throw new DomainException(name + " is not a xenabi save image this host reads: " + size
+                        + " bytes, more than " + MAX_IMAGE_BYTES);
+            }
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                return in.readNBytes(MAX_IMAGE_BYTES);
+            }
+        } catch (IOException e) {
+            throw new DomainException("cannot read the image " + file + ": " + cause(e));
+        }
+    }
+
+    /**
+     * What went wrong with a file, in words: a {@link java.nio.file.FileSystemException}'s message
+     * is only the path, its reason is the cause.
+     */
+    static String cause(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** The payloads of a checksummed image: known types, each once (pages aside), each read to its end. */
+    private static Contents contents(String name, byte[] all, List<Frame> frames) {
+        DomainConfig config = null;
+        Map<String, String> used = null;
+        Map<String, String> notes = null;
+        byte[] shared = null;
+        Map<Long, byte[]> pages = new LinkedHashMap<>();
+        for (Frame f : frames) {
+            String what = recordName(f.type());
+            DataInputStream r = new DataInputStream(new java.io.ByteArrayInputStream(all, f.offset(), f.length()));
+            try {
+                switch (f.type()) {
+                    case REC_CONFIG -> {
+                        once(name, what, config);
+                        config = new DomainConfig(r.readUTF(), r.readInt(), r.readLong(), r.readInt(), r.readInt(),
+                                r.readInt(), r.readLong(), DomainType.valueOf(r.readUTF()), r.readBoolean());
                     }
-                    if (in.available() != 0) {
-                        throw new DomainException(name + ": " + in.available() + " bytes after the end of the image");
+                    case REC_USED -> {
+                        once(name, what, used);
+                        used = readPairs(r);
                     }
-                    break;
-                }
-                DataInputStream r = new DataInputStream(new java.io.ByteArrayInputStream(payload));
-                switch (type) {
-                    case REC_CONFIG -> config = new DomainConfig(r.readUTF(), r.readInt(), r.readLong(), r.readInt(),
-                            r.readInt(), r.readInt(), r.readLong(), DomainType.valueOf(r.readUTF()), r.readBoolean());
-                    case REC_USED -> used = readPairs(r);
-                    case REC_NOTES -> notes = readPairs(r);
-                    case REC_SHARED -> shared = payload;
+                    case REC_NOTES -> {
+                        once(name, what, notes);
+                        notes = readPairs(r);
+                    }
+                    case REC_SHARED -> {
+                        once(name, what, shared);
+                        shared = r.readNBytes(GuestPage.PAGE_SIZE);
+                        if (shared.length != GuestPage.PAGE_SIZE) {
+                            throw new EOFException();
+                        }
+                    }
                     case REC_PAGE -> {
-                        gfns.add(r.readLong());
-                        pages.add(r.readNBytes(GuestPage.PAGE_SIZE));
+                        long gfn = r.readLong();
+                        byte[] page = r.readNBytes(GuestPage.PAGE_SIZE);
+                        if (page.length != GuestPage.PAGE_SIZE) {
+                            throw new EOFException();
+                        }
+                        if (pages.put(gfn, page) != null) {
+                            throw new DomainException(name + ": the image is corrupted (gfn " + gfn + " twice)");
+                        }
                     }
-                    default -> throw new DomainException(name + ": unknown record type " + type
+                    case REC_END -> { }
+                    default -> throw new DomainException(name + ": unknown record type " + f.type()
                             + ": the image is corrupted or from a newer xenabi");
                 }
+                if (r.available() != 0) {
+                    throw new DomainException(name + ": the image is corrupted (" + r.available()
+                            + " bytes left over in its " + what + " record)");
+                }
+            } catch (EOFException e) {
+                throw new DomainException(name + ": the image is corrupted (its " + what + " record is too short)");
+            } catch (IOException | IllegalArgumentException e) {
+                throw new DomainException(name + ": the image is corrupted (its " + what + " record: " + e.getMessage()
+                        + ")");
             }
-            if (config == null || shared == null || shared.length != GuestPage.PAGE_SIZE) {
-                throw new DomainException(name + ": the image lacks its configuration or shared_info");
-            }
-            return new Contents(config, used, notes, shared, gfns, pages);
-        } catch (EOFException e) {
-            throw new DomainException(name + ": the image is truncated");
-        } catch (IOException | IllegalArgumentException e) {
-            throw new DomainException(name + ": the image is corrupted (" + e.getMessage() + ")");
         }
+        if (config == null || shared == null) {
+            throw new DomainException(name + ": the image lacks its " + (config == null ? "CONFIG" : "SHARED")
+                    + " record");
+        }
+        return new Contents(config, used == null ? Map.of() : used, notes == null ? Map.of() : notes, shared,
+                List.copyOf(pages.keySet()), List.copyOf(pages.values()));
+    }
+
+    private static void once(String name, String what, Object seen) {
+        if (seen != null) {
+            throw new DomainException(name + ": the image is corrupted (two " + what + " records)");
+        }
+    }
+
+    private static String recordName(int type) {
+        return switch (type) {
+            case REC_CONFIG -> "CONFIG";
+            case REC_USED -> "USED";
+            case REC_NOTES -> "NOTES";
+            case REC_SHARED -> "SHARED";
+            case REC_PAGE -> "PAGE";
+            case REC_END -> "END";
+            default -> "type " + type;
+        };
     }
 
     private static Map<String, String> readPairs(DataInputStream r) throws IOException {

@@ -12,7 +12,10 @@ import java.util.function.BooleanSupplier;
  * A virtual CPU: the thread(s) of the guest that are blocked in it, its VIRQ bindings and its
  * poll state. Waking follows Xen's {@code vcpu_kick}/{@code vcpu_unblock}: every kick bumps a
  * counter and unparks the blocked threads, which re-check their condition, so a wake-up that
- * races with going to sleep is never lost.
+ * races with going to sleep is never lost. A kick while no thread waits costs one volatile read:
+ * a waiter announces itself ({@link #beginWait}) before it checks its condition, and a waker
+ * changes the condition (a volatile or atomic write) before it kicks, so one of them sees the
+ * other.
  */
 final class Vcpu {
     final int id;
@@ -21,6 +24,8 @@ final class Vcpu {
     /** Xen's {@code v->poll_evtchn}: 0 not polling, -1 any port, else the one port polled. */
     volatile int pollEvtchn;
     private final AtomicLong kicks = new AtomicLong();
+    /** Threads between beginWait and endWait. */
+    private final java.util.concurrent.atomic.AtomicInteger sleepers = new java.util.concurrent.atomic.AtomicInteger();
     private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
 
     Vcpu(int id) {
@@ -29,6 +34,9 @@ final class Vcpu {
 
     /** Wakes whatever waits on this vCPU (block, poll). */
     void kick() {
+        if (sleepers.get() == 0) {
+            return; // nobody waits, and a later waiter sees the condition changed before this kick
+        }
         kicks.incrementAndGet();
         for (Thread t : waiting) {
             LockSupport.unpark(t);
@@ -40,12 +48,26 @@ final class Vcpu {
     }
 
     /**
+     * The calling thread is about to check its condition and maybe wait: kicks count from now
+     * on. Returns the kick count; pair with {@link #endWait()}.
+     */
+    long beginWait() {
+        sleepers.incrementAndGet();
+        return kicks.get();
+    }
+
+    void endWait() {
+        sleepers.decrementAndGet();
+    }
+
+    /**
      * Parks the calling thread until {@code done} holds or {@code deadlineNanos} (a
      * {@link System#nanoTime()} value, or {@code Long.MAX_VALUE}) passes. Returns whether
      * {@code done} held.
      */
     boolean waitUntil(BooleanSupplier done, long deadlineNanos) {
         Thread me = Thread.currentThread();
+        beginWait();
         waiting.add(me);
         try {
             while (true) {
@@ -67,6 +89,7 @@ final class Vcpu {
             }
         } finally {
             waiting.remove(me);
+            endWait();
         }
     }
 }

@@ -44,13 +44,18 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         if (Files.isDirectory(file)) {
             throw new DomainException("cannot read " + source + ": it is a directory");
         }
-        try {
-            if (Files.size(file) > MAX_FILE_BYTES) {
-                throw new XlConfigException(source, 1, 1, "the file is larger than " + MAX_FILE_BYTES + " bytes");
-            }
-            bytes = Files.readAllBytes(file);
+        // Read at most one byte past the limit: the size a special file (a FIFO, /dev/zero)
+        // reports says nothing about what reading it yields.
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new DomainException("cannot read " + source + ": permission denied");
         } catch (IOException e) {
             throw new DomainException("cannot read " + source + ": " + e.getMessage());
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new XlConfigException(source, 1, 1, "the file is larger than " + MAX_FILE_BYTES
+                    + " bytes: not a domain configuration");
         }
         String text;
         try {
@@ -74,6 +79,8 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         Long memory = null;
         Long maxmem = null;
         DomainType type = defaults.type();
+        XlValue typeAt = null;
+        XlValue builderAt = null;
         boolean extensions = defaults.xenExtensions();
         Long permit = null;
         XlValue permitAt = null;
@@ -92,15 +99,14 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
                     } catch (DomainException ex) {
                         throw err(source, v, ex.getMessage());
                     }
+                    typeAt = v;
                 }
                 case "builder" -> {
                     String b = string(source, k, v);
                     if (!b.equals("hvm") && !b.equals("generic")) {
-                        throw err(source, v, "builder '" + b + "' is not hvm or generic");
+                        throw err(source, v, "builder '" + XlParser.shown(b) + "' is not hvm or generic");
                     }
-                    if (b.equals("hvm")) {
-                        type = DomainType.HVM;
-                    }
+                    builderAt = v;
                 }
                 case "memory" -> memory = number(source, k, v, 1, 1L << 20);
                 case "maxmem" -> maxmem = number(source, k, v, 1, 1L << 20);
@@ -121,11 +127,21 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
                     permit = permitBits(source, v, variants);
                     permitAt = v;
                 }
-                default -> warnings.add(source + ":" + v.line() + ": unknown key '" + k + "' ignored");
+                default -> warnings.add(source + ":" + v.line() + ": unknown key '" + XlParser.shown(k) + "' ignored");
             }
         }
         if (name == null) {
             throw new XlConfigException(source, 1, 1, "no name = \"...\" given");
+        }
+        if (builderAt != null) {
+            // xl: "builder" is the deprecated spelling of "type"; both given and disagreeing is an
+            // error (tools/xl/xl_parse.c, "Contradicting builder and type options").
+            DomainType built = builderAt.text().equals("hvm") ? DomainType.HVM : DomainType.PV;
+            if (typeAt != null && type != built) {
+                throw err(source, builderAt, "builder = \"" + builderAt.text() + "\" contradicts type at line "
+                        + typeAt.line());
+            }
+            type = built;
         }
         if (memory != null) {
             c = c.withMemoryMiB(memory);
@@ -179,7 +195,7 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
             throw err(source, v, key + " must be a number");
         }
         if (v.number() < min || v.number() > max) {
-            throw err(source, v, key + " = " + v.text() + " is outside " + min + ".." + max);
+            throw err(source, v, key + " = " + XlParser.shown(v.text()) + " is outside " + min + ".." + max);
         }
         return v.number();
     }
@@ -227,7 +243,7 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
             }
             int bit = bitOf(item.text(), variants);
             if (bit == -2) {
-                throw err(source, item, "no ABI variant is named '" + item.text() + "'");
+                throw err(source, item, "no ABI variant is named '" + XlParser.shown(item.text()) + "'");
             }
             if (bit == AbiCapability.BASE) {
                 throw err(source, item, "'" + item.text() + "' is a base variant, always there: do not list it");

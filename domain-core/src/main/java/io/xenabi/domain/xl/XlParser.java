@@ -13,7 +13,13 @@ import java.util.Map;
  * span lines. A key given twice keeps the last value, as xl does.
  */
 final class XlParser {
+    /** Lists nest at most this deep (xl's vnuma uses two levels); deeper is refused, not recursed into. */
+    static final int MAX_LIST_DEPTH = 8;
+    /** Text quoted in a cause is cut to this many characters. */
+    static final int MAX_SHOWN = 64;
+
     private final String source;
+    private int depth;
     private final String text;
     private int pos;
     private int line = 1;
@@ -22,6 +28,11 @@ final class XlParser {
     private XlParser(String source, String text) {
         this.source = source;
         this.text = text;
+    }
+
+    /** {@code s} as a cause quotes it: at most {@value #MAX_SHOWN} characters. */
+    static String shown(String s) {
+        return s.length() <= MAX_SHOWN ? s : s.substring(0, MAX_SHOWN - 3) + "...";
     }
 
     /** Parses {@code text}; {@code source} names it in errors. */
@@ -82,14 +93,14 @@ final class XlParser {
             String key = identifier();
             skip(false);
             if (atEnd() || peek() != '=') {
-                throw error(line, col, "expected '=' after '" + key + "'");
+                throw error(line, col, "expected '=' after '" + shown(key) + "'");
             }
             next();
             skip(false);
             XlValue v = value();
             skip(false);
             if (!atEnd() && peek() != '\n' && peek() != ';') {
-                throw error(line, col, "unexpected '" + peek() + "' after the value of '" + key + "'");
+                throw error(line, col, "unexpected '" + peek() + "' after the value of '" + shown(key) + "'");
             }
             out.remove(key);
             out.put(key, v);
@@ -104,8 +115,8 @@ final class XlParser {
             b.append(next());
         }
         if (b.length() == 0 || Character.isDigit(b.charAt(0))) {
-            throw error(l, c, atEnd() ? "expected a key" : "expected a key, found '" + (b.length() > 0 ? b
-                    : String.valueOf(peek())) + "'");
+            throw error(l, c, atEnd() ? "expected a key" : "expected a key, found '" + shown(b.length() > 0
+                    ? b.toString() : String.valueOf(peek())) + "'");
         }
         return b.toString();
     }
@@ -186,13 +197,16 @@ final class XlParser {
                     : Long.parseLong(digits);
             return new XlValue(XlValue.Kind.NUMBER, s, s.startsWith("-") ? -v : v, List.of(), l, c);
         } catch (NumberFormatException e) {
-            throw error(l, c, "'" + s + "' is not a number");
+            throw error(l, c, "'" + shown(s) + "' is not a number");
         }
     }
 
     private XlValue list() {
         int l = line;
         int c = col;
+        if (++depth > MAX_LIST_DEPTH) {
+            throw error(l, c, "lists nested deeper than " + MAX_LIST_DEPTH);
+        }
         next(); // [
         List<XlValue> items = new ArrayList<>();
         while (true) {
@@ -202,6 +216,7 @@ final class XlParser {
             }
             if (peek() == ']') {
                 next();
+                depth--;
                 return new XlValue(XlValue.Kind.LIST, "", 0, List.copyOf(items), l, c);
             }
             items.add(value());

@@ -82,6 +82,33 @@ class EventChannelOpTest {
 
     @ParameterizedTest
     @EnumSource(Abi.class)
+    void portsFreedBelowBoundOnesAreTakenLowestFirstBeforeNewOnes(Abi abi) {
+        Guest a = guest(abi, "a");
+        for (int p = 1; p <= 5; p++) {
+            assertEquals(p, a.bindIpi(0));
+        }
+        assertEquals(0, a.close(4));
+        assertEquals(0, a.close(2));
+        assertEquals(2, a.bindIpi(0));
+        assertEquals(4, a.bindIpi(0));
+        assertEquals(6, a.bindIpi(0));
+    }
+
+    @Test
+    void aClosedFifoPortStillLinkedIsSkippedUntilTheGuestUnlinksIt() {
+        Guest a = guest(Abi.FIFO, "a");
+        for (int p = 1; p <= 3; p++) {
+            assertEquals(p, a.bindIpi(0));
+        }
+        assertEquals(0, a.send(2));
+        assertEquals(0, a.close(2));
+        assertEquals(4, a.bindIpi(0), "port 2 is still LINKED in its queue: busy");
+        a.mem.page(Guest.ARRAY_GFN).getAndAnd32(2 * 4, ~(1 << io.xenabi.evtchn.EvtchnFifo.EVTCHN_FIFO_LINKED));
+        assertEquals(2, a.bindIpi(0), "unlinked by the guest, it is the lowest free port again");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Abi.class)
     void allocUnboundErrors(Abi abi) {
         Guest a = guest(abi, "a");
         Guest b = guest(abi, "b");

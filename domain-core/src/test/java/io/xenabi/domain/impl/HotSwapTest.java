@@ -49,6 +49,44 @@ class HotSwapTest {
         assertEquals(0, b.send(pb));
     }
 
+    @ParameterizedTest
+    @EnumSource(Guest.Abi.class)
+    void sendsRacingWithRepeatedSwapsAreNeverLost(Guest.Abi abi) throws Exception {
+        HypervisorImpl hv = TestHypervisors.all();
+        Guest a = new Guest(hv, hv.create(DomainConfig.named("a")));
+        assertEquals(0, a.setUp(abi, 1));
+        long[] ports = new long[1000];
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = a.bindIpi(0);
+        }
+        String name = abi == Guest.Abi.FIFO ? "fifo" : "2l";
+        int capability = abi == Guest.Abi.FIFO ? 0 : -1;
+        CompletableFuture<Long> sender = CompletableFuture.supplyAsync(() -> {
+            long failed = 0;
+            for (long p : ports) {
+                failed += a.send(p) == 0 ? 0 : 1;
+            }
+            return failed;
+        });
+        // A newer implementation takes over and leaves again, again and again, while the sends run
+        // (each swap holds the domain's calls until it ends, so the swaps pause between them).
+        for (long bundle = 10; bundle < 30; bundle++) {
+            java.util.Map<String, Object> props = new java.util.HashMap<>(TestHypervisors.props("evtchn", name,
+                    capability));
+            props.put("service.bundleid", bundle);
+            EvtchnVariant newer = abi == Guest.Abi.FIFO ? new EvtchnFifoVariant() : new Evtchn2lVariant();
+            hv.addEvtchnVariant(newer, props);
+            hv.removeEvtchnVariant(newer, props);
+            Thread.sleep(1);
+        }
+        assertEquals(0, sender.get(10, TimeUnit.SECONDS), "every send was taken");
+        java.util.Set<Integer> pending = new java.util.HashSet<>();
+        hv.ports(a.domid).stream().filter(io.xenabi.domain.PortInfo::pending).forEach(i -> pending.add(i.port()));
+        for (long p : ports) {
+            assertTrue(pending.contains((int) p), "port " + p + " is pending after the swaps");
+        }
+    }
+
     private static EvtchnVariant findFifo(HypervisorImpl hv) {
         return hv.serviceOf("evtchn", "fifo");
     }

@@ -78,7 +78,7 @@ final class GrantFront {
         if (version == 2) {
             int status = (n * (GuestPage.PAGE_SIZE / GrantEntryLayout.SIZEOF_GRANT_ENTRY_V2) + 2047) / 2048;
             for (int i = 0; i < status; i++) {
-                add(i | MemoryOp.XENMAPIDX_grant_table_status, physmap.statusFrameGfn(i)); // idx is unsigned: no sign extension
+                add(i | MemoryOp.XENMAPIDX_grant_table_status, physmap.statusFrameGfn(i)); // a xen_ulong_t: never sign-extended
             }
             statusMapped = status;
         }

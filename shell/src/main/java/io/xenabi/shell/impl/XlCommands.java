@@ -95,13 +95,38 @@ public final class XlCommands {
     public String save(@Descriptor("domain id or name") String dom, @Descriptor("image file to write") String file) {
         int domid = hypervisor.resolve(dom);
         String name = nameOf(domid);
+        java.nio.file.Path target = writableTarget(file);
         Map<String, String> notes = new java.util.LinkedHashMap<>();
         guests.kernel(domid).ifPresent(k -> notes.put(GUEST_MODE, k.mode().name()));
         if (notes.containsKey(GUEST_MODE)) {
             guests.suspend(domid);
         }
-        hypervisor.save(domid, java.nio.file.Path.of(file), notes);
+        hypervisor.save(domid, target, notes);
         return "saved domain " + domid + " (" + name + ") to " + file;
+    }
+
+    /**
+     * {@code file} once it is known an image can be written there: as xl opens the file before it
+     * suspends the domain, a bad destination is refused while the guest still runs.
+     */
+    private static java.nio.file.Path writableTarget(String file) {
+        java.nio.file.Path target;
+        try {
+            target = java.nio.file.Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("xl:save: '" + file + "' is not a file name (" + e.getReason() + ")");
+        }
+        java.nio.file.Path folder = target.toAbsolutePath().getParent();
+        if (java.nio.file.Files.isDirectory(target)) {
+            throw new IllegalArgumentException("xl:save: " + file + " is a directory");
+        }
+        if (folder == null || !java.nio.file.Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("xl:save: cannot write " + file + ": no directory " + folder);
+        }
+        if (!java.nio.file.Files.isWritable(folder)) {
+            throw new IllegalArgumentException("xl:save: cannot write " + file + ": permission denied");
+        }
+        return target;
     }
 
     @Descriptor("restore a domain from an image written by xl:save (xl restore); a guest kernel that ran is"
@@ -111,7 +136,16 @@ public final class XlCommands {
         String mode = r.notes().get(GUEST_MODE);
         String guest = "";
         if (mode != null) {
-            guest = ", guest resumed on " + guests.start(r.domid(), AbiMode.valueOf(mode)).abi().variantName();
+            try {
+                guest = ", guest resumed on " + guests.start(r.domid(), AbiMode.valueOf(mode)).abi().variantName();
+            } catch (RuntimeException e) {
+                // Nothing half-done: a domain whose guest cannot resume is not left behind.
+                hypervisor.destroy(r.domid());
+                String why = e instanceof IllegalArgumentException ? "the image names an unknown guest mode"
+                        : e.getMessage();
+                throw new IllegalArgumentException("xl:restore: the guest could not resume (" + why
+                        + "); the restored domain was destroyed");
+            }
         }
         return "restored " + nameOf(r.domid()) + " as domain " + r.domid() + guest;
     }
@@ -135,6 +169,11 @@ public final class XlCommands {
         DomainConfig base = hypervisor.defaults("-");
         List<String> settings = new java.util.ArrayList<>(java.util.Arrays.asList(args == null ? new String[0] : args));
         XlConfig file = null;
+        for (String s : settings) {
+            if (s.startsWith("-")) {
+                throw new IllegalArgumentException("xl:create: unknown option '" + s + "' (see 'help xl:create')");
+            }
+        }
         if (!settings.isEmpty() && !settings.get(0).contains("=")) {
             file = XlConfig.read(java.nio.file.Path.of(settings.remove(0)), base, variants);
             base = file.config();

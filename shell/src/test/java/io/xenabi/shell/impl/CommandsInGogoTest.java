@@ -26,20 +26,21 @@ import org.junit.jupiter.api.Test;
  */
 class CommandsInGogoTest {
     private ThreadIOImpl threadIo;
+    private HypervisorImpl hv;
     private GuestsImpl guests;
     private CommandSession session;
 
     @BeforeEach
     void setUp() {
-        HypervisorImpl hv = new HypervisorImpl();
+        hv = new HypervisorImpl();
         hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
                 AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
         guests = new GuestsImpl(hv);
         threadIo = new ThreadIOImpl();
         threadIo.start();
         CommandProcessorImpl processor = new CommandProcessorImpl(threadIo);
-        register(processor, "xl", new XlCommands(hv, guests), "create", "list", "destroy", "pause", "unpause",
-                "shutdown", "reboot", "save", "restore");
+        register(processor, "xl", new XlCommands(hv, guests), "create", "list", "info", "destroy", "pause",
+                "unpause", "shutdown", "reboot", "save", "restore");
         register(processor, "evtchn", new EvtchnCommands(hv), "list", "inject");
         register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats",
                 "join");
@@ -180,5 +181,90 @@ class CommandsInGogoTest {
         assertTrue(run("guest:ping gina hank --count 200 --background").contains("running in the background"));
         assertTrue(run("guest:join").contains("round-trips=200 lost=0"));
         assertEquals("no background ping", run("guest:join"));
+    }
+
+    /**
+     * Each bad command line (missing arguments, wrong types, unknown domains, bad options, bad
+     * files) fails with one line naming the cause, and the running domain and its guest are as
+     * they were.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "xl:create                                   | xl:create: name=NAME is required",
+        "xl:create vcpus=2                           | xl:create: name=NAME is required",
+        "xl:create name=x vcpus=two                  | xl:create: vcpus 'two' is not a number",
+        "xl:create name=x vcpus=-1                   | xl:create: vcpus -1 is negative",
+        "xl:create name=x vcpus=99                   | vcpus=99 is outside 1..32",
+        "xl:create name=x memory=0x                  | xl:create: memory '0x' is not a number",
+        "xl:create name=x colour=red                 | xl:create: unknown key 'colour'",
+        "xl:create name=x name=y                     | xl:create: key 'name' given twice",
+        "xl:create name=x type=xen                   | xl:create: type 'xen' is not pv, pvh or hvm",
+        "xl:create name=x xen_extensions=maybe       | xl:create: xen_extensions 'maybe' is not a boolean",
+        "xl:create name=bad/name                     | invalid domain name 'bad/name': use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+        "xl:create name=keeper                       | a domain named 'keeper' already exists (domid 1)",
+        "xl:create /nonexistent/x.cfg                | cannot read /nonexistent/x.cfg: no such file",
+        "xl:create --bogus name=x                    | xl:create: unknown option '--bogus' (see 'help xl:create')",
+        "xl:destroy                                  | Cannot coerce destroy(",
+        "xl:destroy nobody                           | no domain named 'nobody'",
+        "xl:destroy 999                              | no domain with id 999",
+        "xl:destroy 99999999999999999999             | no domain with id 99999999999999999999",
+        "xl:pause nobody                             | no domain named 'nobody'",
+        "xl:unpause nobody                           | no domain named 'nobody'",
+        "xl:shutdown nobody                          | no domain named 'nobody'",
+        "xl:reboot nobody                            | no domain named 'nobody'",
+        "xl:info nobody                              | no domain named 'nobody'",
+        "xl:save keeper                              | Cannot coerce save(",
+        "xl:save nobody /tmp/n.save                  | no domain named 'nobody'",
+        "xl:save keeper /nonexistent/k.save          | xl:save: cannot write /nonexistent/k.save: no directory /nonexistent",
+        "xl:save keeper /tmp                         | xl:save: /tmp is a directory",
+        "xl:save 0 /tmp/dom0.save                    | Domain-0 cannot be saved",
+        "xl:restore                                  | Cannot coerce restore(",
+        "xl:restore /nonexistent.save                | cannot read the image /nonexistent.save: no such file",
+        "xl:restore /tmp                             | tmp is not a xenabi save image (not a regular file)",
+        "evtchn:list                                 | Cannot coerce list(",
+        "evtchn:list nobody                          | no domain named 'nobody'",
+        "evtchn:inject keeper                        | Cannot coerce inject(",
+        "evtchn:inject keeper x                      | evtchn:inject: port 'x' is not a number",
+        "evtchn:inject keeper -1                     | evtchn:inject: port -1 is negative",
+        "evtchn:inject keeper 99999999999            | evtchn:inject: port 99999999999 is too large",
+        "evtchn:inject keeper 4000                   | evtchn:inject: port 4000 of domain 1 is not a valid port (-EINVAL)",
+        "guest:start                                 | Cannot coerce start(",
+        "guest:start nobody                          | no domain named 'nobody'",
+        "guest:start --abi lifo keeper               | guest:start: --abi must be auto or 2l, not 'lifo'",
+        "guest:start --bogus keeper                  | Cannot coerce start(",
+        "guest:start keeper                          | a guest kernel already runs in domain 1 (keeper)",
+        "guest:stop nobody                           | no domain named 'nobody'",
+        "guest:stats nobody                          | no domain named 'nobody'",
+        "guest:ping keeper                           | Cannot coerce ping(",
+        "guest:ping --count lots keeper keeper       | guest:ping: --count 'lots' is not a number",
+        "guest:ping keeper nobody                    | no domain named 'nobody'",
+    })
+    void aBadCommandIsOneLineAndChangesNothing(String line, String cause) throws Exception {
+        run("xl:create name=keeper vcpus=2");
+        run("guest:start keeper");
+        java.util.List<io.xenabi.domain.DomainInfo> before = hv.list();
+        java.util.List<io.xenabi.domain.PortInfo> ports = hv.ports(1);
+        Exception e = assertThrows(Exception.class, () -> run(line.strip()));
+        String message = e.getMessage();
+        assertTrue(message.chars().noneMatch(Character::isISOControl), message);
+        assertTrue(message.startsWith(cause.strip()), message);
+        assertEquals(before, hv.list(), "no domain created or changed");
+        assertEquals(ports, hv.ports(1), "the guest's event channels as they were");
+        assertTrue(guests.kernel(1).isPresent(), "the guest still runs");
+    }
+
+    @Test
+    void aRestoredGuestThatCannotResumeLeavesNoDomainBehind(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        run("xl:create name=keeper");
+        int ivy = hv.create(io.xenabi.domain.DomainConfig.named("ivy"));
+        java.nio.file.Path image = dir.resolve("ivy.save");
+        hv.save(ivy, image, Map.of(XlCommands.GUEST_MODE, "BOGUS"));
+        java.util.List<io.xenabi.domain.DomainInfo> before = hv.list();
+        Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:restore " + image));
+        assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode); the restored"
+                + " domain was destroyed", e.getMessage());
+        assertEquals(before.stream().map(io.xenabi.domain.DomainInfo::name).toList(),
+                hv.list().stream().map(io.xenabi.domain.DomainInfo::name).toList());
     }
 }

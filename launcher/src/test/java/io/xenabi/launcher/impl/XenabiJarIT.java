@@ -1,0 +1,185 @@
+package io.xenabi.launcher.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The product as a person runs it: target/xenabi.jar started in a JVM of its own with the
+ * settings of ./xenabi -c. A bad xl.cfg file, a bad save image and a bad command each end the run
+ * with status 1 and one line on stderr naming the cause, and a domain created before them in
+ * the same framework is still listed after the failure (a Gogo try whose catch block lists the
+ * domains, then rethrows). And no remote shell: the started product listens on no socket.
+ */
+class XenabiJarIT {
+    @TempDir
+    Path home;
+
+    /** What a run printed and how it ended. */
+    private record Run(int status, String out, List<String> errLines) {
+    }
+
+    /** Starts the jar as {@code ./xenabi --home HOME -c commands} does and returns the process. */
+    private Process start(String commands) throws IOException {
+        Path jar = Path.of(System.getProperty("xenabi.jar", "target/xenabi.jar"));
+        assertTrue(Files.isRegularFile(jar), "the exported jar " + jar);
+        Path batch = home.resolve(".cache/gosh-batch");
+        Files.createDirectories(batch.resolve("etc"));
+        Files.createDirectories(home.resolve("etc"));
+        Files.createDirectories(home.resolve("deploy"));
+        Files.writeString(batch.resolve("etc/gosh_profile"), "# xenabi -c: no profile\n");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dxenabi.home=" + home,
+                "-Dfelix.fileinstall.dir=" + home.resolve("deploy") + "," + home.resolve("etc"),
+                "-Dfelix.fileinstall.poll=1000",
+                "-Dfelix.fileinstall.noInitialDelay=true",
+                "-Dfelix.fileinstall.log.level=1",
+                "-Dfelix.cm.dir=" + home.resolve("etc/.cm"),
+                "-Dorg.osgi.framework.storage=" + home.resolve(".cache/felix"),
+                "-Dgosh.home=" + batch,
+                "-Dgosh.args=--nointeractive --noshutdown",
+                "-Dorg.jline.terminal.dumb=true",
+                "-Dxenabi.command=" + commands));
+        String logging = System.getProperty("xenabi.logging");
+        if (logging != null) {
+            cmd.add(1, "-Djava.util.logging.config.file=" + logging);
+        }
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        return new ProcessBuilder(cmd).redirectOutput(home.resolve("out.txt").toFile())
+                .redirectError(home.resolve("err.txt").toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    }
+
+    private Run finish(Process p) throws Exception {
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the run ends");
+        String err = Files.readString(home.resolve("err.txt"), StandardCharsets.UTF_8);
+        return new Run(p.exitValue(), Files.readString(home.resolve("out.txt"), StandardCharsets.UTF_8),
+                err.isEmpty() ? List.of() : List.of(err.split("\n")));
+    }
+
+    private Run run(String commands) throws Exception {
+        return finish(start(commands));
+    }
+
+    /**
+     * Creates keep, then runs {@code bad} inside a try whose catch lists the domains and rethrows:
+     * the run must end with status 1 and the one line {@code cause}, keep listed as created.
+     */
+    private void assertRefusedWithKeepUntouched(String bad, String cause) throws Exception {
+        String tried = "try { " + bad + " } { echo (xl:list); throw }";
+        Run r = run("xl:create name=keep; " + tried);
+        assertEquals(1, r.status());
+        assertEquals(List.of("xenabi: " + tried + ": " + cause), r.errLines());
+        String out = r.out();
+        int created = out.indexOf("created domain 1 (keep)");
+        int listed = out.indexOf("\nkeep ", created);
+        assertTrue(created >= 0 && listed > created, out);
+        assertEquals(List.of("keep", "1", "1", "128", "2l", "v1", "0", "running", "all"),
+                List.of(out.substring(listed).strip().split("\\s+")), "keep as it was created");
+        assertEquals(4, out.strip().split("\n").length, "created, the header, Domain-0, keep: " + out);
+    }
+
+    @Test
+    void aBadXlCfgFileEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
+        Path cfg = home.resolve("bad.cfg");
+        Files.writeString(cfg, "name = \"bad\"\nvcpus = two\n");
+        assertRefusedWithKeepUntouched("xl:create " + cfg, cfg + ":2:9: vcpus must be a number");
+    }
+
+    @Test
+    void aBadSaveImageEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
+        Path image = home.resolve("future.save");
+        Files.write(image, new byte[] {'X', 'E', 'N', 'A', 'B', 'I', 'S', 'V', 0, 0, 0, 2});
+        assertRefusedWithKeepUntouched("xl:restore " + image,
+                "future.save: image version 2 is not supported (this host reads 1)");
+    }
+
+    @Test
+    void aBadCommandEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
+        assertRefusedWithKeepUntouched("xl:destroy nobody", "no domain named 'nobody'");
+    }
+
+    @Test
+    void missingArgumentsStopTheRunThere() throws Exception {
+        Run r = run("xl:create name=keep; xl:save keep; xl:create name=never");
+        assertEquals(1, r.status());
+        assertEquals(List.of("xenabi: xl:save keep: wrong number or kind of arguments (see 'help xl:save')"),
+                r.errLines());
+        assertTrue(r.out().contains("created domain 1 (keep)") && !r.out().contains("never"), r.out());
+    }
+
+    @Test
+    void theProductListensOnNoSocketAndHasNoRemoteShellCommand() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/net")), "Linux /proc");
+        Process p = start("xl:create name=a; guest:start a; help; echo listening-check; sleep 2");
+        Set<String> listening = listeningSocketsOnceReady(p);
+        Run r = finish(p);
+        assertEquals(0, r.status(), r.errLines().toString());
+        assertEquals(Set.of(), listening, "no socket of the product listens");
+        String help = r.out().toLowerCase(java.util.Locale.ROOT);
+        assertTrue(help.contains("xl:create"), "help lists the commands");
+        assertFalse(help.contains("telnet") || help.contains("sshd") || help.contains("ssh:"), help);
+    }
+
+    @Test
+    void theSocketCheckSeesAListeningSocket() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/net")), "Linux /proc");
+        Process p = start("s = (new java.net.ServerSocket 0); echo listening-check; sleep 2; $s close");
+        Set<String> listening = listeningSocketsOnceReady(p);
+        finish(p);
+        assertEquals(1, listening.size(), "the check would catch a remote shell: " + listening);
+    }
+
+    /** Waits until the run prints {@code listening-check}, then the local addresses its sockets listen on. */
+    private Set<String> listeningSocketsOnceReady(Process p) throws Exception {
+        Path out = home.resolve("out.txt");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.readString(out).contains("listening-check")) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "the run reaches the check: " + Files.readString(out));
+            Thread.sleep(100);
+        }
+        Set<String> inodes = new HashSet<>();
+        try (var fds = Files.list(Path.of("/proc", String.valueOf(p.pid()), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(target.substring(8, target.length() - 1));
+                    }
+                } catch (IOException gone) {
+                    // a descriptor closed meanwhile
+                }
+            }
+        }
+        Set<String> listening = new HashSet<>();
+        for (String table : List.of("tcp", "tcp6", "udp", "udp6")) {
+            Path f = Path.of("/proc", String.valueOf(p.pid()), "net", table);
+            if (!Files.exists(f)) {
+                continue;
+            }
+            List<String> rows = Files.readAllLines(f);
+            for (String row : rows.subList(1, rows.size())) {
+                String[] c = row.trim().split("\\s+");
+                boolean listens = table.startsWith("udp") || c[3].equals("0A"); // TCP_LISTEN; any bound UDP socket
+                if (listens && inodes.contains(c[9])) {
+                    listening.add(table + " " + c[1]);
+                }
+            }
+        }
+        return listening;
+    }
+}
