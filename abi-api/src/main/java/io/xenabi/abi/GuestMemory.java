@@ -21,6 +21,12 @@ public final class GuestMemory {
 
     private final long nrPages;
     private final AtomicReferenceArray<AtomicReferenceArray<GuestPage>> directory;
+    /**
+     * Gfns where a page of another domain is mapped (a grant mapping), each with whether it is
+     * read-only: Xen's p2m_grant_map_rw / p2m_grant_map_ro entries.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Boolean> foreign =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Creates memory of {@code nrPages} pages (at most 2^31 chunks' worth). */
     public GuestMemory(long nrPages) {
@@ -71,7 +77,36 @@ public final class GuestMemory {
         if (!isValidGfn(gfn)) {
             throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
         }
+        if (!foreign.isEmpty()) {
+            foreign.remove(gfn);
+        }
         return chunk((int) (gfn >>> CHUNK_SHIFT)).getAndSet((int) (gfn & (CHUNK_PAGES - 1)), page);
+    }
+
+    /**
+     * Puts another domain's {@code page} at {@code gfn}, as a grant mapping does; with
+     * {@code readonly}, writes to it through this memory are discarded, as Xen discards guest
+     * writes to a p2m_grant_map_ro page (xen/arch/x86/hvm/hvm.c, __hvm_copy). The mapping lasts
+     * until the next {@link #map} at that gfn. Returns the page that was replaced, or null.
+     */
+    public GuestPage mapForeign(long gfn, GuestPage page, boolean readonly) {
+        GuestPage old = map(gfn, page);
+        foreign.put(gfn, readonly);
+        return old;
+    }
+
+    /**
+     * Whether the page at {@code gfn} belongs to another domain (a grant mapping): such a page
+     * cannot be granted, copied by gmfn, or used for event-channel control blocks, as Xen's
+     * get_page_from_gfn refuses a page the domain does not own.
+     */
+    public boolean isForeign(long gfn) {
+        return !foreign.isEmpty() && foreign.containsKey(gfn);
+    }
+
+    /** Whether writes to {@code gfn} are discarded (a read-only grant mapping). */
+    public boolean isReadOnly(long gfn) {
+        return !foreign.isEmpty() && Boolean.TRUE.equals(foreign.get(gfn));
     }
 
     /** The gfn at which {@code page} is mapped, or -1; a linear scan, for slow paths only. */
@@ -149,7 +184,10 @@ public final class GuestMemory {
     }
 
     public void write8(long gpa, int value) {
-        pageAt(gpa).set8(offset(gpa), (byte) value);
+        GuestPage p = pageAt(gpa);
+        if (!isReadOnly(gpa >>> GuestPage.PAGE_SHIFT)) {
+            p.set8(offset(gpa), (byte) value);
+        }
     }
 
     public int read16(long gpa) {
@@ -159,7 +197,10 @@ public final class GuestMemory {
 
     public void write16(long gpa, int value) {
         requireAligned(gpa, 2);
-        pageAt(gpa).set16(offset(gpa), (short) value);
+        GuestPage p = pageAt(gpa);
+        if (!isReadOnly(gpa >>> GuestPage.PAGE_SHIFT)) {
+            p.set16(offset(gpa), (short) value);
+        }
     }
 
     public int read32(long gpa) {
@@ -169,7 +210,10 @@ public final class GuestMemory {
 
     public void write32(long gpa, int value) {
         requireAligned(gpa, 4);
-        pageAt(gpa).set32(offset(gpa), value);
+        GuestPage p = pageAt(gpa);
+        if (!isReadOnly(gpa >>> GuestPage.PAGE_SHIFT)) {
+            p.set32(offset(gpa), value);
+        }
     }
 
     public long read64(long gpa) {
@@ -179,7 +223,10 @@ public final class GuestMemory {
 
     public void write64(long gpa, long value) {
         requireAligned(gpa, 8);
-        pageAt(gpa).set64(offset(gpa), value);
+        GuestPage p = pageAt(gpa);
+        if (!isReadOnly(gpa >>> GuestPage.PAGE_SHIFT)) {
+            p.set64(offset(gpa), value);
+        }
     }
 
     /**
@@ -219,7 +266,10 @@ public final class GuestMemory {
         while (length > 0) {
             int off = offset(gpa);
             int n = Math.min(length, GuestPage.PAGE_SIZE - off);
-            pageAt(gpa).write(off, src, srcOffset, n);
+            GuestPage p = pageAt(gpa);
+            if (!isReadOnly(gpa >>> GuestPage.PAGE_SHIFT)) {
+                p.write(off, src, srcOffset, n);
+            }
             gpa += n;
             srcOffset += n;
             length -= n;

@@ -4,7 +4,7 @@
  * that name the advanced ABI variants a domain may be permitted.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.xenabi.abi;
 
 import org.osgi.annotation.bundle.Export;

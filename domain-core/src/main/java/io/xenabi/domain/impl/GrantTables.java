@@ -295,7 +295,8 @@ final class GrantTables {
             s.put16(MAP_STATUS, GNTST_bad_gntref);
             return;
         }
-        Domain rd = hv.domainByAnyId(ld, dom);
+        // rcu_lock_domain_by_id, not by_any_id: DOMID_SELF names no domain here (map_grant_ref).
+        Domain rd = dom == DomId.DOMID_SELF ? null : hv.domainByAnyId(ld, dom);
         if (rd == null) {
             s.put16(MAP_STATUS, GNTST_bad_domain);
             return;
@@ -339,7 +340,7 @@ final class GrantTables {
         if (host) {
             m.hostGfn = hostGfn;
             m.displaced = ld.memory.page(hostGfn);
-            ld.memory.map(hostGfn, rd.memory.page(frame));
+            ld.memory.mapForeign(hostGfn, rd.memory.page(frame), ro);
         }
         if (dev) {
             m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
@@ -347,6 +348,16 @@ final class GrantTables {
         }
         ld.grants.install(handle, m);
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
+    }
+
+    /**
+     * Whether {@code gfn} is a page of {@code d}'s own: in its RAM and not another domain's page
+     * mapped there by a grant. Xen's get_paged_frame takes a reference on the page for its owner,
+     * which fails for a foreign page (GNTST_bad_page): a domain cannot grant on, or copy through,
+     * what it has only mapped.
+     */
+    private static boolean ownedFrame(Domain d, long gfn) {
+        return d.memory.isValidGfn(gfn) && !d.memory.isForeign(gfn);
     }
 
     /** map_grant_ref's checks on the granter's entry (its table locked); pins on success. */
@@ -368,7 +379,7 @@ final class GrantTables {
             return rc;
         }
         if (act.pin == 0) {
-            if (!rg.domain.memory.isValidGfn(e.frame())) {
+            if (!ownedFrame(rg.domain, e.frame())) {
                 v.release(rg, ref, true, !ro);
                 return GNTST_bad_page;
             }
@@ -580,7 +591,7 @@ final class GrantTables {
     private Object claim(Domain cur, Domain owner, GuestStruct s, int side, boolean gref, boolean readonly) {
         if (!gref) {
             long gmfn = s.u64(side + COPY_PTR_U);
-            if (!owner.memory.isValidGfn(gmfn)) {
+            if (!ownedFrame(owner, gmfn)) {
                 return GNTST_bad_page;
             }
             return new Buf(owner.memory.page(gmfn), 0, GuestPage.PAGE_SIZE, null, 0, !readonly);
@@ -637,7 +648,7 @@ final class GrantTables {
                 v.release(rg, ref, false, true);
                 return GNTST_general_error;
             }
-            if (fresh && e.type() != GTF_transitive && !rg.domain.memory.isValidGfn(e.frame())) {
+            if (fresh && e.type() != GTF_transitive && !ownedFrame(rg.domain, e.frame())) {
                 v.release(rg, ref, true, !readonly);
                 return GNTST_bad_page;
             }

@@ -214,6 +214,17 @@ final class Grants implements GrantTable {
         return false;
     }
 
+    /** The references with pins now, in order (table locked): for gnttab:list and the invariant checks. */
+    List<Integer> pinnedRefs() {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < active.length; i++) {
+            if (active[i] != null && active[i].pin != 0) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
     int pinOf(int ref) {
         return ref < active.length && active[ref] != null ? active[ref].pin : 0;
     }

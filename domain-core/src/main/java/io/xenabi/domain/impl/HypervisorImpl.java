@@ -1090,9 +1090,30 @@ public final class HypervisorImpl implements Hypervisor {
             }
             case SchedOp.SCHEDOP_poll:
                 return poll(d, v, gpa);
+            case SchedOp.SCHEDOP_remote_shutdown:
+                return remoteShutdown(d, gpa);
             default:
                 return -ENOSYS;
         }
+    }
+
+    /**
+     * SCHEDOP_remote_shutdown (xen/common/sched/core.c): struct sched_remote_shutdown is a
+     * domid_t then an unsigned int reason. The domain is looked up by id (DOMID_SELF names none:
+     * -ESRCH), and only a privileged caller may shut another down (XSM_DM_PRIV: -EPERM).
+     */
+    private long remoteShutdown(Domain d, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, 8);
+        int dom = s.u16(0);
+        Domain target = dom == DomId.DOMID_SELF ? null : domainByAnyId(d, dom);
+        if (target == null) {
+            return -ESRCH;
+        }
+        if (!d.privileged) {
+            return -EPERM;
+        }
+        shutdown(target, s.u32(4));
+        return 0;
     }
 
     /** Xen's do_poll (xen/common/sched/core.c). */

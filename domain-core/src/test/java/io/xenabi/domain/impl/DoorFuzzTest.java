@@ -404,10 +404,12 @@ class DoorFuzzTest {
                 int cmd = evtchnStruct(caller, m, k, x);
                 long rc = hv.hypercall(caller, x.get(7) % 5 == 4 ? 1 : 0, Hypercall.__HYPERVISOR_event_channel_op, cmd,
                         where);
-                if (rc == 0 && where == ARG && (k == Kind.INIT_CONTROL || k == Kind.EXPAND_ARRAY)) {
+                if (rc == 0 && (k == Kind.INIT_CONTROL || k == Kind.EXPAND_ARRAY || k == Kind.EVTCHN_RAW)) {
+                    // The gfn the call registered, read from wherever its struct was (even unaligned).
+                    byte[] gfn = new byte[8];
+                    m.read(where, gfn, 0, 8); // both structs start with the gfn
                     eventPages.computeIfAbsent(caller, d -> new HashSet<>())
-                            .add(m.read64(ARG + (k == Kind.INIT_CONTROL ? INIT_CONTROL_CONTROL_GFN
-                                    : EXPAND_ARRAY_ARRAY_GFN)));
+                            .add(java.nio.ByteBuffer.wrap(gfn).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
                 }
                 return name(k) + ":" + errno(rc);
             }

@@ -31,6 +31,12 @@ public class FuzzCampaign implements AroundPropertyHook {
         RESULTS.add(result);
     }
 
+    /** Declared on a test class, it reaches every property of the class. */
+    @Override
+    public net.jqwik.api.lifecycle.PropagationMode propagateTo() {
+        return net.jqwik.api.lifecycle.PropagationMode.ALL_DESCENDANTS;
+    }
+
     @Override
     public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
         String tries = System.getProperty(TRIES, "").trim();

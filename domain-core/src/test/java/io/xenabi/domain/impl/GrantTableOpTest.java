@@ -244,6 +244,15 @@ class GrantTableOpTest {
         assertEquals(GNTST_bad_handle, back.unmap(GrantGuest.addr(MAP_GFN), 0, h1), "already unmapped");
     }
 
+    @Test
+    void mapNamesTheGranterByIdSoDomidSelfIsBadDomain() {
+        useVersion(1);
+        front.grant(10, front.domid, PAGE_GFN, GTF_permit_access);
+        // map_grant_ref uses rcu_lock_domain_by_id: DOMID_SELF is no domain there
+        assertEquals(GNTST_bad_domain, front.map(DomId.DOMID_SELF, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_okay, front.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void mapErrorsInXensOrder(int v) {

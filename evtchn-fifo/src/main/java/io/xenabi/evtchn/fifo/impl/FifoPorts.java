@@ -369,8 +369,8 @@ final class FifoPorts implements EvtchnPortOps {
         if (v.controlPage != null) {
             return -XenErrno.EINVAL;
         }
-        if (!memory.isValidGfn(gfn)) {
-            return -XenErrno.EINVAL; // map_guest_page fails
+        if (!memory.isValidGfn(gfn) || memory.isForeign(gfn)) {
+            return -XenErrno.EINVAL; // map_guest_page fails (for a grant-mapped page too: not the domain's own)
         }
         v.controlGfn = gfn;
         v.controlOffset = offset;
@@ -393,8 +393,8 @@ final class FifoPorts implements EvtchnPortOps {
         if (slot >= EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES) {
             return -XenErrno.ENOSPC;
         }
-        if (!memory.isValidGfn(gfn)) {
-            return -XenErrno.EINVAL;
+        if (!memory.isValidGfn(gfn) || memory.isForeign(gfn)) {
+            return -XenErrno.EINVAL; // map_guest_page fails
         }
         eventArray[slot] = memory.page(gfn);
         eventArrayGfns[slot] = gfn;
