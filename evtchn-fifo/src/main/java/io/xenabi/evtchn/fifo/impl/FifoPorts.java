@@ -209,17 +209,15 @@ final class FifoPorts implements EvtchnPortOps {
                 unlockPair(q, oldQ);
             }
         }
-        // As in Xen, PENDING is set before either bail-out below: the event is not linked, but
-        // the guest still finds it pending (and EVTCHNOP_unmask links it) once it is ready.
-        page.getAndOr32(off, 1 << EVTCHN_FIFO_PENDING);
         if (!locked) {
             return; // Xen: "lost event (too many queue changes)"
         }
         boolean linked = true;
         try {
             if (v.controlPage == null) {
-                return; // no control block: the guest cannot have unmasked, so nothing is linked
+                return; // no control block: the guest cannot have unmasked, drop the event
             }
+            page.getAndOr32(off, 1 << EVTCHN_FIFO_PENDING);
             if (!testBit(page, off, EVTCHN_FIFO_MASKED) && !testAndSet(page, off, EVTCHN_FIFO_LINKED)) {
                 // If this event was a tail, the old queue is now empty.
                 if (oldQ.tail == p) {

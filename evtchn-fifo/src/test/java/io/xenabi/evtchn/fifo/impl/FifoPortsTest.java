@@ -103,24 +103,6 @@ class FifoPortsTest {
     }
 
     @Test
-    void anEventForAVcpuWithoutAControlBlockIsKeptPendingAndLinkedOnUnmask() {
-        // xen/common/event_fifo.c evtchn_fifo_set_pending sets PENDING, then finds no control
-        // block and links nothing; Linux unmasks the port once the vCPU is up, which links it.
-        assertEquals(0, g.initControl(0, FifoGuest.CONTROL_GFN, 0));
-        assertEquals(0, g.expand());
-        Port p = d.bind(50, 1);
-        ops.init(p);
-        g.mask(50);
-        ops.setPending(p);
-        assertTrue(ops.isPending(p));
-        assertFalse(ops.isBusy(p), "nothing is linked without a control block");
-        assertTrue(d.upcalls.isEmpty());
-        assertEquals(0, g.initControl(1, FifoGuest.CONTROL_GFN + 1, 0));
-        ops.unmask(p);
-        assertEquals(List.of(50), g.consume(1));
-    }
-
-    @Test
     void eventsRaisedBeforeTheirPageExistAreDeliveredWhenItIsAdded() {
         g.setUp();
         Port far = d.bind(1500, 0);
