@@ -44,7 +44,8 @@ import java.util.TreeMap;
  * active pins, their entries' bytes in B's shared frames (the GTF_reading/GTF_writing bits) and
  * their status words in B's status frames;</li>
  * <li><b>granted memory</b>: the frames of those references that are writable (no
- * GTF_readonly in the entry), or pinned writable by A.</li>
+ * GTF_readonly in the entry), or pinned writable by A; such a frame may be one of B's grant
+ * table frames or its shared_info page, if B granted that.</li>
  * </ul>
  * Everything else of B that the hypervisor can see must stay byte for byte the same: every
  * port's state, vCPU, peer, offer, VIRQ and priority; the grant table's version, sizes, pins and
@@ -291,11 +292,17 @@ final class Invariants {
                 int size = g.version.entrySize();
                 for (int i = 0; i < g.nrFrames(); i++) {
                     grantFrames.add(g.sharedFrame(i));
+                    if (r.frames().contains(g.sharedGfn[i])) {
+                        continue; // B granted its table frame itself to A, writable
+                    }
                     s.put("shared frame " + i, masked(g.sharedFrame(i), r.refs(), i * (GuestPage.PAGE_SIZE / size),
                             size));
                 }
                 for (int i = 0; i < g.nrStatusFrames(); i++) {
                     grantFrames.add(g.statusFrame(i));
+                    if (r.frames().contains(g.statusGfn[i])) {
+                        continue;
+                    }
                     s.put("status frame " + i, masked(g.statusFrame(i), r.refs(), i * (GuestPage.PAGE_SIZE / 2), 2));
                 }
             } finally {
@@ -309,7 +316,7 @@ final class Invariants {
             }
             s.put("maptrack", maps.toString());
         }
-        if (!r.eventDelivery()) {
+        if (!r.eventDelivery() && (r.frames().isEmpty() || !r.frames().contains(d.memory.gfnOf(d.sharedInfo)))) {
             s.put("shared_info", bytes(d.sharedInfo));
         }
         GuestMemory mem = d.memory;
