@@ -1031,10 +1031,6 @@ public final class HypervisorImpl implements Hypervisor {
     }
 
     /**
-     * A vCPU of a domain whose variant implementation is being swapped waits, as a paused one
-     * does, until the new implementation has taken over; false when the domain died meanwhile.
-     */
-    /**
      * An event-channel op of a domain whose variant may be swapped at any moment: waits for an
      * implementation, and runs the op again when it found none after all (such an op has changed
      * nothing: the swap needs the event lock, which binds hold throughout).
@@ -1051,6 +1047,10 @@ public final class HypervisorImpl implements Hypervisor {
         }
     }
 
+    /**
+     * A vCPU of a domain whose variant implementation is being swapped waits, as a paused one
+     * does, until the new implementation has taken over; false when the domain died meanwhile.
+     */
     private boolean awaitVariant(Domain d, int vcpu) {
         while (d.ops == null && !d.dying) {
             if (frameworkStopping()) {
