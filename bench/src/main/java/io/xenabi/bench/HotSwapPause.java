@@ -57,13 +57,13 @@ public final class HotSwapPause {
      * with another (a send to a pending port adds nothing) and every one sent must arrive.
      */
     private static final class Flow {
-        final LeanGuest from;
+        final BenchGuest from;
         final int sendPort;
         boolean outstanding;
         long sent;
         long received;
 
-        Flow(LeanGuest from, int sendPort) {
+        Flow(BenchGuest from, int sendPort) {
             this.from = from;
             this.sendPort = sendPort;
         }
@@ -71,18 +71,18 @@ public final class HotSwapPause {
 
     /** One domain, the consumer of its flows' events. */
     private static final class Dom {
-        final LeanGuest guest;
+        final BenchGuest guest;
         final Flow ipi;
         Flow fromPeer;
         int fromPeerPort = -1;
 
-        Dom(LeanGuest guest) {
+        Dom(BenchGuest guest) {
             this.guest = guest;
-            this.ipi = new Flow(guest, guest.bindIpi());
+            this.ipi = new Flow(guest, guest.bindIpi(0));
         }
 
         void consume() {
-            guest.consume(port -> {
+            guest.consume(0, port -> {
                 Flow f = port == ipi.sendPort ? ipi : port == fromPeerPort ? fromPeer : null;
                 if (f != null) {
                     f.outstanding = false;
@@ -96,8 +96,8 @@ public final class HotSwapPause {
             peer.fromPeerPort = peer.guest.allocUnbound(guest.domid);
             peer.fromPeer = new Flow(guest, guest.bindInterdomain(peer.guest.domid, peer.fromPeerPort));
             // The bind's notification is no event of the load.
-            guest.consume(port -> { });
-            peer.guest.consume(port -> { });
+            guest.consume(0, port -> { });
+            peer.guest.consume(0, port -> { });
         }
 
         long unreceived() {
@@ -134,7 +134,7 @@ public final class HotSwapPause {
         hv.addEvtchnVariant(current, FIFO_PROPS);
         List<Dom> fifo = new ArrayList<>();
         for (int i = 0; i < domains; i++) {
-            fifo.add(new Dom(new LeanGuest(hv, hv.create(DomainConfig.named("fifo" + i)), true)));
+            fifo.add(new Dom(new BenchGuest(hv, DomainConfig.named("fifo" + i), true, 1023)));
         }
         // One 2-level domain per ten FIFO domains, sending to the first of its ten; the driver of
         // those ten drives it too, so each queue has one consumer as a vCPU does.
@@ -148,7 +148,7 @@ public final class HotSwapPause {
             List<Dom> share = drivers == 0 ? new ArrayList<>() : shares.get(i / 10 % drivers);
             share.add(d);
             if (i % 10 == 0) {
-                Dom t = new Dom(new LeanGuest(hv, hv.create(DomainConfig.named("twolevel" + twoLevel++)), false));
+                Dom t = new Dom(new BenchGuest(hv, DomainConfig.named("twolevel" + twoLevel++), false, 0));
                 t.connectTo(d);
                 share.add(t);
             }
@@ -219,10 +219,10 @@ public final class HotSwapPause {
     }
 
     /** EVTCHNOP_send, its duration charged to every swap it overlapped. */
-    private void timedSend(LeanGuest g, int port, long[] pauses) {
+    private void timedSend(BenchGuest g, int port, long[] pauses) {
         int g0 = generation;
         long t0 = System.nanoTime();
-        long rc = g.send(port);
+        long rc = g.send(0, port);
         long took = System.nanoTime() - t0;
         int g1 = generation;
         if (rc != 0) {

@@ -64,6 +64,19 @@ public class FuzzCampaign implements AroundPropertyHook {
                 System.err.println("could not write the campaign report: " + e);
             }
         }
-        return result;
+        return checkTriesRan(tries, result);
+    }
+
+    /**
+     * A campaign that ran fewer tries than asked (jqwik ignoring the raised count, or generation
+     * exhausted early) would report a long run that never happened: it fails instead.
+     */
+    static PropertyExecutionResult checkTriesRan(String tries, PropertyExecutionResult result) {
+        if (tries.isEmpty() || result.status() != PropertyExecutionResult.Status.SUCCESSFUL) {
+            return result;
+        }
+        int asked = Integer.parseInt(tries);
+        return result.countTries() >= asked ? result
+                : result.mapToFailed("campaign asked for " + asked + " tries but ran " + result.countTries());
     }
 }
