@@ -49,7 +49,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * The emulated hypervisor: domains, the hypercall door, and the choice of ABI variant per
  * domain from the variant services present and the domain's permit bitmap.
  */
-@Component(service = Hypervisor.class, immediate = true, configurationPid = HostConfig.PID)
+@Component(service = {Hypervisor.class, io.xenabi.domain.GuestDoor.class, io.xenabi.domain.DomainControl.class,
+        io.xenabi.domain.HypervisorInfo.class}, immediate = true, configurationPid = HostConfig.PID)
 @Designate(ocd = HostConfig.class)
 public final class HypervisorImpl implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(HypervisorImpl.class.getName());
