@@ -24,8 +24,9 @@ public interface DomainControl {
     DomainConfig defaults(String name);
 
     /**
-     * Pauses a domain: its vCPUs stop at their next hypercall until unpaused. Pauses count,
-     * as Xen's {@code pause_count}; a shut-down domain stays shut down.
+     * Pauses a running domain: its vCPUs stop at their next hypercall until unpaused. The pause
+     * is counted apart from the shutdown state (Xen's {@code controller_pause_count}): a guest
+     * that shuts down meanwhile stays shut down through the unpause.
      */
     void pause(int domid);
 

@@ -182,9 +182,29 @@ final class Domain implements EvtchnDomain {
     /** vCPUs polling (Xen's {@code d->poll_mask}). */
     final AtomicLong pollMask = new AtomicLong();
 
-    volatile DomainState state = DomainState.RUNNING;
+    /**
+     * Three separate fields, as Xen's {@code struct domain}: the toolstack's pauses
+     * ({@code controller_pause_count}, changed under the hypervisor's domain lock), the
+     * shutdown ({@code is_shutting_down} and {@code shutdown_code}, set by the guest or the
+     * toolstack without that lock) and {@code is_dying}. The state shown is derived from them,
+     * so a pause racing a guest's SCHEDOP_shutdown can no longer hide the shutdown.
+     */
+    volatile int pauseCount;
+    volatile boolean shuttingDown;
+    /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason (soft reset too), else -1. */
     volatile int shutdownReason = -1;
     volatile boolean dying;
+
+    /** The lifecycle state as xl list shows it: dying, else shut down, else paused, else running. */
+    DomainState state() {
+        if (dying) {
+            return DomainState.DYING;
+        }
+        if (shuttingDown) {
+            return shutdownReason == io.xenabi.abi.SchedOp.SHUTDOWN_crash ? DomainState.CRASHED : DomainState.SHUTDOWN;
+        }
+        return pauseCount > 0 ? DomainState.PAUSED : DomainState.RUNNING;
+    }
     /** Every port below this one is bound (not ECS_FREE): changed under the event lock. */
     private int inUseBelow;
     /** Xen's {@code d->next_evtchn}: non-zero while an EVTCHNOP_reset is preempted. */

@@ -465,7 +465,7 @@ final class EventChannels {
      * never preempts, so {@code EVTCHNOP_reset_cont} finds no reset to continue (-EBUSY).
      */
     long reset(Domain cur, Domain d, boolean resuming) {
-        if (d != cur && d.state != io.xenabi.domain.DomainState.PAUSED) {
+        if (d != cur && d.pauseCount == 0) { // Xen: !d->controller_pause_count
             return -EINVAL;
         }
         if (!hv.canReturnToBaseAbi(d)) {

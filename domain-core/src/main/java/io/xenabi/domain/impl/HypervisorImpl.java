@@ -591,7 +591,6 @@ public final class HypervisorImpl implements Hypervisor {
                 throw new DomainException("domain " + domid + " is already being destroyed");
             }
             d.dying = true;
-            d.state = DomainState.DYING;
         }
         for (int p = d.validPorts() - 1; p > 0; p--) {
             evtchn.close(d, p, false);
@@ -618,11 +617,12 @@ public final class HypervisorImpl implements Hypervisor {
             if (domid == DOMID_0) {
                 throw new DomainException("Domain-0 cannot be paused");
             }
-            if (d.state != DomainState.RUNNING) {
-                throw new DomainException("domain " + domid + " is " + d.state.name().toLowerCase(java.util.Locale.ROOT)
+            DomainState now = d.state();
+            if (now != DomainState.RUNNING) {
+                throw new DomainException("domain " + domid + " is " + now.name().toLowerCase(java.util.Locale.ROOT)
                         + ", not running");
             }
-            d.state = DomainState.PAUSED;
+            d.pauseCount++;
         }
     }
 
@@ -630,10 +630,10 @@ public final class HypervisorImpl implements Hypervisor {
     public void unpause(int domid) {
         Domain d = domain(domid);
         synchronized (createLock) {
-            if (d.state != DomainState.PAUSED) {
+            if (d.pauseCount == 0 || d.dying) {
                 throw new DomainException("domain " + domid + " is not paused");
             }
-            d.state = DomainState.RUNNING;
+            d.pauseCount--;
         }
         for (Vcpu v : d.vcpus) {
             v.kick();
@@ -654,7 +654,7 @@ public final class HypervisorImpl implements Hypervisor {
     /** domain_shutdown: the domain stops running; its vCPUs are woken to find it so. */
     private static void shutdown(Domain d, int reason) {
         d.shutdownReason = reason;
-        d.state = reason == SchedOp.SHUTDOWN_crash ? DomainState.CRASHED : DomainState.SHUTDOWN;
+        d.shuttingDown = true; // after the code: whoever sees it shut down sees why
         for (Vcpu w : d.vcpus) {
             w.kick();
         }
@@ -689,8 +689,9 @@ public final class HypervisorImpl implements Hypervisor {
             throw new DomainException("Domain-0 cannot be saved");
         }
         Domain d = domain(domid);
-        boolean paused = d.state == DomainState.PAUSED;
-        if (!paused && d.state == DomainState.RUNNING) {
+        DomainState before = d.state();
+        boolean paused = before == DomainState.PAUSED;
+        if (before == DomainState.RUNNING) {
             pause(domid);
         }
         try {
@@ -793,7 +794,7 @@ public final class HypervisorImpl implements Hypervisor {
         AbiVariant v = d.evtchnVariant;
         Grants g = d.grants;
         String abi = v == null ? "-" : d.ops == null ? "waiting:" + v.name() : v.name();
-        return new DomainInfo(d.domid, d.config, d.state, abi, d.activePorts.get(),
+        return new DomainInfo(d.domid, d.config, d.state(), abi, d.activePorts.get(),
                 d.shutdownReason, d.effectivePermit, g == null ? 0 : g.version.version());
     }
 
@@ -993,9 +994,9 @@ public final class HypervisorImpl implements Hypervisor {
         if (vcpu < 0 || vcpu >= d.vcpus.length) {
             return -EINVAL;
         }
-        if (d.state == DomainState.PAUSED) {
+        if (d.state() == DomainState.PAUSED) {
             // A paused vCPU does not run: the call goes on once the toolstack unpauses.
-            d.vcpus[vcpu].waitUntil(() -> d.state != DomainState.PAUSED || d.dying, Long.MAX_VALUE);
+            d.vcpus[vcpu].waitUntil(() -> d.state() != DomainState.PAUSED, Long.MAX_VALUE);
             if (d.dying) {
                 return -ESRCH;
             }
@@ -1078,8 +1079,8 @@ public final class HypervisorImpl implements Hypervisor {
             case SchedOp.SCHEDOP_block:
                 // vcpu_block_enable_events: enable delivery, sleep until an upcall is pending.
                 d.enableEventDelivery(vcpu);
-                v.waitUntil(() -> d.upcallPending(vcpu) && d.state == DomainState.RUNNING || d.dying
-                        || d.state == DomainState.SHUTDOWN || d.state == DomainState.CRASHED, Long.MAX_VALUE);
+                v.waitUntil(() -> d.upcallPending(vcpu) && d.state() == DomainState.RUNNING || d.dying
+                        || d.shuttingDown, Long.MAX_VALUE);
                 return d.dying ? -ESRCH : 0;
             case SchedOp.SCHEDOP_shutdown: {
                 int reason = GuestStruct.copyFrom(d.memory, gpa, 4).u32(SchedOp.SCHED_SHUTDOWN_REASON) & 0xFF;

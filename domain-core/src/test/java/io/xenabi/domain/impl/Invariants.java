@@ -264,7 +264,7 @@ final class Invariants {
             s.put("gone", "");
             return s;
         }
-        s.put("state", d.state + " variant=" + d.evtchnVariant + " ports in use=" + d.activePorts.get()
+        s.put("state", d.state() + " variant=" + d.evtchnVariant + " ports in use=" + d.activePorts.get()
                 + " valid=" + d.validPorts());
         for (int p = 0; p < d.validPorts(); p++) {
             Port c = d.port(p);
