@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xenabi.domain.impl.domains.Domain;
 
 /** Pause, unpause, shutdown and soft reset. */
 class LifecycleTest {
