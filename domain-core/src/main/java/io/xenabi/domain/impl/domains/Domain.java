@@ -38,6 +38,8 @@ public final class Domain implements EvtchnDomain {
     public final int domid;
     public final DomainConfig config;
     public final GuestMemory memory;
+    /** The physmap mutators of {@link #memory}: the hypervisor's alone. */
+    public final io.xenabi.abi.GuestPhysmap physmap;
     public final GuestPage sharedInfo = new GuestPage();
     public final Vcpu[] vcpus;
     /** Xen's {@code d->max_evtchn_port}. */
@@ -215,7 +217,8 @@ public final class Domain implements EvtchnDomain {
     public Domain(int domid, DomainConfig config, int nrPirqs) {
         this.domid = domid;
         this.config = config;
-        this.memory = GuestMemory.ofMiB(config.memoryMiB());
+        this.physmap = io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB());
+        this.memory = physmap.memory();
         this.vcpus = new Vcpu[config.vcpus()];
         for (int i = 0; i < vcpus.length; i++) {
             vcpus[i] = new Vcpu(i);

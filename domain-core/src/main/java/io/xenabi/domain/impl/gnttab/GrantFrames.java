@@ -68,9 +68,9 @@ public final class GrantFrames {
             }
             long old = gfns[(int) i];
             if (old != Grants.INVALID_GFN && old != gpfn) {
-                d.memory.map(old, new GuestPage());
+                d.physmap.map(old, new GuestPage());
             }
-            d.memory.map(gpfn, frame);
+            d.physmap.map(gpfn, frame);
             gfns[(int) i] = gpfn;
             return 0;
         } finally {

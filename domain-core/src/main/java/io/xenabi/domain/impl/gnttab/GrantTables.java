@@ -249,7 +249,7 @@ public final class GrantTables {
         if (host) {
             m.hostGfn = hostGfn;
             m.displaced = ld.memory.page(hostGfn);
-            ld.memory.mapForeign(hostGfn, rd.memory.page(frame), ro);
+            ld.physmap.mapForeign(hostGfn, rd.memory.page(frame), ro);
         }
         if (dev) {
             m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
@@ -362,10 +362,10 @@ public final class GrantTables {
         }
         if (undoHost) {
             if (replaceGfn >= 0) {
-                ld.memory.map(m.hostGfn, ld.memory.page(replaceGfn));
-                ld.memory.map(replaceGfn, new GuestPage());
+                ld.physmap.map(m.hostGfn, ld.memory.page(replaceGfn));
+                ld.physmap.map(replaceGfn, new GuestPage());
             } else {
-                ld.memory.map(m.hostGfn, m.displaced);
+                ld.physmap.map(m.hostGfn, m.displaced);
             }
         }
         if (put) {

@@ -223,7 +223,7 @@ public final class Grants implements GrantTable {
     public void dropStatusFrames() {
         for (int i = 0; i < statusGfn.length; i++) {
             if (statusGfn[i] != INVALID_GFN) {
-                domain.memory.map(statusGfn[i], new GuestPage());
+                domain.physmap.map(statusGfn[i], new GuestPage());
             }
         }
         status.clear();
