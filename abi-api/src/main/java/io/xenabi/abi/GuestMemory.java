@@ -8,9 +8,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * domain's RAM raises {@link GuestFault}, which the hypercall door answers with
  * {@code -EFAULT}.
  *
- * <p>Pages owned by the hypervisor (shared_info, grant frames) are placed into the physmap with
- * {@link #map}, as {@code XENMEM_add_to_physmap} does: the guest then sees them at that gfn and
- * whatever page was there before is gone.
+ * <p>Pages owned by the hypervisor (shared_info, grant frames) are placed into the physmap
+ * through the memory's {@link GuestPhysmap}, as {@code XENMEM_add_to_physmap} does: the guest
+ * then sees them at that gfn and whatever page was there before is gone. Only the creator of
+ * the memory (the hypervisor) holds its physmap; a guest given the memory can read and write
+ * it, never remap it.
  *
  * <p>The page table has two levels (chunks of {@value #CHUNK_PAGES} page references) so an idle
  * domain with a large memory size costs only its directory.
@@ -69,11 +71,28 @@ public final class GuestMemory {
         return page;
     }
 
-    /**
-     * Puts {@code page} at {@code gfn}, replacing what was there; returns the page that was
-     * replaced, or {@code null} when that gfn had never been touched.
-     */
-    public GuestPage map(long gfn, GuestPage page) {
+    /** The physmap mutators of this memory: handed out once, to its creator ({@link GuestPhysmap#create}). */
+    GuestPhysmap physmap() {
+        return new GuestPhysmap() {
+            @Override
+            public GuestMemory memory() {
+                return GuestMemory.this;
+            }
+
+            @Override
+            public GuestPage map(long gfn, GuestPage page) {
+                return GuestMemory.this.map(gfn, page);
+            }
+
+            @Override
+            public GuestPage mapForeign(long gfn, GuestPage page, boolean readonly) {
+                return GuestMemory.this.mapForeign(gfn, page, readonly);
+            }
+        };
+    }
+
+    /** {@link GuestPhysmap#map}. */
+    private GuestPage map(long gfn, GuestPage page) {
         if (!isValidGfn(gfn)) {
             throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
         }
@@ -83,13 +102,8 @@ public final class GuestMemory {
         return chunk((int) (gfn >>> CHUNK_SHIFT)).getAndSet((int) (gfn & (CHUNK_PAGES - 1)), page);
     }
 
-    /**
-     * Puts another domain's {@code page} at {@code gfn}, as a grant mapping does; with
-     * {@code readonly}, writes to it through this memory are discarded, as Xen discards guest
-     * writes to a p2m_grant_map_ro page (xen/arch/x86/hvm/hvm.c, __hvm_copy). The mapping lasts
-     * until the next {@link #map} at that gfn. Returns the page that was replaced, or null.
-     */
-    public GuestPage mapForeign(long gfn, GuestPage page, boolean readonly) {
+    /** {@link GuestPhysmap#mapForeign}. */
+    private GuestPage mapForeign(long gfn, GuestPage page, boolean readonly) {
         GuestPage old = map(gfn, page);
         foreign.put(gfn, readonly);
         return old;

@@ -71,13 +71,36 @@ class GuestMemoryTest {
 
     @Test
     void mapPutsAHypervisorPageIntoThePhysmap() {
+        GuestPhysmap physmap = GuestPhysmap.create(1024);
+        GuestMemory mem = physmap.memory();
         GuestPage shared = new GuestPage();
         shared.set32(0, 42);
-        assertNull(memory.map(9, shared));
-        assertEquals(42, memory.read32(9 * 4096));
-        assertEquals(9, memory.gfnOf(shared));
-        memory.map(9, new GuestPage());
-        assertEquals(-1, memory.gfnOf(shared));
+        assertNull(physmap.map(9, shared));
+        assertEquals(42, mem.read32(9 * 4096));
+        assertEquals(9, mem.gfnOf(shared));
+        physmap.map(9, new GuestPage());
+        assertEquals(-1, mem.gfnOf(shared));
+    }
+
+    @Test
+    void aReadOnlyForeignPageIgnoresWritesThroughTheMemoryUntilRemapped() {
+        GuestPhysmap physmap = GuestPhysmap.create(16);
+        GuestMemory mem = physmap.memory();
+        GuestPage other = new GuestPage();
+        other.set32(0, 7);
+        physmap.mapForeign(3, other, true);
+        assertTrue(mem.isForeign(3) && mem.isReadOnly(3));
+        mem.write32(3 * 4096, 99);
+        assertEquals(7, other.get32(0), "a read-only grant mapping discards the guest's writes");
+        physmap.map(3, new GuestPage());
+        assertFalse(mem.isForeign(3), "the next map at that gfn ends the foreign mapping");
+    }
+
+    @Test
+    void theMemoryItselfOffersNoPhysmapMutator() {
+        for (java.lang.reflect.Method m : GuestMemory.class.getMethods()) {
+            assertFalse(m.getName().startsWith("map"), "public " + m + " would let a guest remap its RAM");
+        }
     }
 
     @Test

@@ -1,9 +1,10 @@
 /**
  * The hypervisor as other bundles see it: domains, their lifecycle, and the single hypercall
- * door through which guests reach every ABI.
+ * door through which guests reach every ABI; {@code Hypervisor} is the guest door, domain control
+ * and information together.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.xenabi.domain;
 
 import org.osgi.annotation.bundle.Export;

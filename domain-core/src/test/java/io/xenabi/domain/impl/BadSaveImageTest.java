@@ -27,6 +27,8 @@ import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.xenabi.domain.impl.domains.HostSettings;
+import io.xenabi.domain.impl.save.SaveImage;
 
 /**
  * A real image written by xl save, then damaged every way: cut at every record boundary and
@@ -289,7 +291,7 @@ class BadSaveImageTest {
 
     @Test
     void aVariantTheHostWithholdsIsNamed() {
-        hv.applyHostSettings(new HypervisorImpl.HostSettings(List.of("*"), List.of("gnttab-v2"), 1023, 64, 1024));
+        hv.applyHostSettings(new HostSettings(List.of("*"), List.of("gnttab-v2"), 1023, 64, 1024));
         domainsBefore = hv.list();
         assertEquals("the image's guest used evtchn-fifo, which this host does not permit",
                 refused(dir.resolve("alice.save")));

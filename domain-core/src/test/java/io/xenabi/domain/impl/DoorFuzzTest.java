@@ -31,6 +31,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.statistics.Statistics;
+import io.xenabi.domain.impl.domains.Domain;
 
 /**
  * Random hypercall sequences from four domains through the door: Domain-0 (privileged), a PV

@@ -209,7 +209,7 @@ class EventChannelAdvisoriesTest {
         }
 
         private int valid() {
-            return hv.domain(g.domid).validPorts();
+            return hv.parts().table().domain(g.domid).validPorts();
         }
 
         /** Every port of the ABI's range, then a few far beyond it. */
@@ -231,7 +231,7 @@ class EventChannelAdvisoriesTest {
                 long want = open.contains((int) p) ? 0 : -EINVAL;
                 assertEquals(want, g.poll(1, 1, (int) p), "SCHEDOP_poll of port " + p);
             }
-            assertEquals(0, hv.domain(g.domid).pollMask.get(), "no vCPU is left polling");
+            assertEquals(0, hv.parts().table().domain(g.domid).pollMask.get(), "no vCPU is left polling");
             assertEquals(0, hv.internalErrors.get());
         }
 
@@ -310,10 +310,10 @@ class EventChannelAdvisoriesTest {
             List<Long> ports = bindIpis(g, TWO_LEVEL_PORTS + 100);
             long high = ports.get(ports.size() - 1);
             assertTrue(high >= TWO_LEVEL_PORTS);
-            int validBefore = hv.domain(g.domid).validPorts();
+            int validBefore = hv.parts().table().domain(g.domid).validPorts();
             assertEquals(0, g.reset(DomId.DOMID_SELF, false));
             assertEquals("2l", abiOf(g));
-            assertEquals(validBefore, hv.domain(g.domid).validPorts(), "valid ports never shrink");
+            assertEquals(validBefore, hv.parts().table().domain(g.domid).validPorts(), "valid ports never shrink");
             assertEquals(0, g.status(DomId.DOMID_SELF, high), "still a valid port");
             assertEquals(EVTCHNSTAT_closed, g.statusField(STATUS_STATUS));
             assertEquals(0, g.unmask(high));
@@ -373,7 +373,7 @@ class EventChannelAdvisoriesTest {
             long remote = dom0.allocUnbound(a.domid);
             assertEquals(4, a.bindInterdomain(Hypervisor.DOMID_0, remote));
             bindIpis(a, 2);                                        // ports 5, 6
-            ReentrantLock dom0Lock = hv.domain(Hypervisor.DOMID_0).eventLock;
+            ReentrantLock dom0Lock = hv.parts().table().domain(Hypervisor.DOMID_0).eventLock;
             long[] rc = new long[1];
             Thread reset = new Thread(() -> rc[0] = resetFrom(a, 0), "reset");
             dom0Lock.lock();
@@ -467,7 +467,7 @@ class EventChannelAdvisoriesTest {
             long remote = dom0.allocUnbound(a.domid);
             assertEquals(1, a.bindInterdomain(Hypervisor.DOMID_0, remote));
             List<Long> later = bindIpis(a, 2000);
-            ReentrantLock dom0Lock = hv.domain(Hypervisor.DOMID_0).eventLock;
+            ReentrantLock dom0Lock = hv.parts().table().domain(Hypervisor.DOMID_0).eventLock;
             long[] rc = new long[1];
             Thread reset = new Thread(() -> rc[0] = resetFrom(a, 0), "reset");
             dom0Lock.lock();

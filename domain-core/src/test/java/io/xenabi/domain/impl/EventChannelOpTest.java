@@ -31,6 +31,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import io.xenabi.domain.impl.domains.DomainTable;
+import io.xenabi.domain.impl.door.Door;
 
 /** Every EVTCHNOP through the door, with Xen's result for each case, under both ABIs. */
 class EventChannelOpTest {
@@ -236,7 +238,7 @@ class EventChannelOpTest {
     @EnumSource(Abi.class)
     void bindPirqIsRefusedForADomainWithoutTheIrq(Abi abi) {
         Guest a = guest(abi, "a");
-        assertEquals(-EINVAL, a.bindPirq(HypervisorImpl.NR_PIRQS_DOMU));
+        assertEquals(-EINVAL, a.bindPirq(DomainTable.NR_PIRQS_DOMU));
         assertEquals(-EPERM, a.bindPirq(5));
         assertEquals(0, hv.info(a.domid).orElseThrow().portsInUse());
     }
@@ -475,7 +477,7 @@ class EventChannelOpTest {
         assertEquals(-ESRCH, hv.hypercall(4000, 0, Hypercall.__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0));
         assertEquals(-EINVAL, hv.hypercall(a.domid, 7, Hypercall.__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0));
         assertEquals(-EFAULT, hv.hypercall(a.domid, 0, Hypercall.__HYPERVISOR_event_channel_op));
-        assertEquals(HypervisorImpl.XEN_VERSION, hv.hypercall(a.domid, 0, Hypercall.__HYPERVISOR_xen_version, 0));
+        assertEquals(Door.XEN_VERSION, hv.hypercall(a.domid, 0, Hypercall.__HYPERVISOR_xen_version, 0));
     }
 
     // ------------------------------------------------------------ SCHEDOP_poll / SCHEDOP_block

@@ -8,6 +8,7 @@ import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.Hypercall;
 import io.xenabi.abi.MemoryOp;
 import io.xenabi.gnttab.GrantEntryLayout;
+import io.xenabi.domain.impl.gnttab.Grants;
 
 /**
  * A test guest's grant-table side: it maps its grant frames with XENMEM_add_to_physmap and

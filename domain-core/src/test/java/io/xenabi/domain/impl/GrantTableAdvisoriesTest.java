@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.xenabi.domain.impl.gnttab.Grants;
 
 /**
  * Xen's grant-table security advisories, each re-expressed as a scenario against xenabi's
@@ -146,10 +147,10 @@ class GrantTableAdvisoriesTest {
         assertEquals(GNTST_okay, back.map(front.domid, ref, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + 2)));
         int h2 = back.handle();
         assertNotEquals(h1, h2, "a handle freed twice would be handed out twice");
-        assertEquals(2, hv.grantMappings(back.domid));
+        assertEquals(2, hv.parts().info().grantMappings(back.domid));
         assertEquals(GNTST_okay, back.unmap(GrantGuest.addr(MAP_GFN + 1), 0, h1));
         assertEquals(GNTST_okay, back.unmap(GrantGuest.addr(MAP_GFN + 2), 0, h2));
-        assertEquals(0, hv.grantMappings(back.domid));
+        assertEquals(0, hv.parts().info().grantMappings(back.domid));
     }
 
     // ================================================================== XSA-18 / XSA-134
@@ -219,7 +220,7 @@ class GrantTableAdvisoriesTest {
                         () -> unmapOn(back, 1, 0, dev, h));
                 assertArrayEquals(new int[] {GNTST_okay, GNTST_okay}, st, "each removed its own part");
                 assertEquals(new GrantInfoView(0, 0), entry(10));
-                assertEquals(0, hv.grantMappings(back.domid), "round " + round);
+                assertEquals(0, hv.parts().info().grantMappings(back.domid), "round " + round);
                 handlesStayDistinct(10);
             }
             assertEquals(0, hv.internalErrors.get());
@@ -302,7 +303,7 @@ class GrantTableAdvisoriesTest {
                 assertEquals(new GrantInfoView(0, 0), entry(10));
                 assertEquals(0, front.accessBits(10), "the front may end access");
                 assertEquals(GNTST_bad_handle, back.unmap(host, dev, h), "the handle went with the last part");
-                assertEquals(0, hv.grantMappings(back.domid));
+                assertEquals(0, hv.parts().info().grantMappings(back.domid));
             }
             assertEquals(0, front.setVersion(v == 1 ? 2 : 1), "no pin is left to make a version switch busy");
         }
@@ -453,7 +454,7 @@ class GrantTableAdvisoriesTest {
             assertEquals(List.of(GNTST_bad_gntref, GNTST_bad_domain, GNTST_bad_gntref, GNTST_general_error,
                     GNTST_general_error, GNTST_bad_page, GNTST_general_error, GNTST_okay), statuses);
             assertTrue(statuses.stream().allMatch(s -> s <= 0 && s >= GNTST_no_space));
-            assertEquals(1, hv.grantMappings(back.domid), "only the good element holds a handle");
+            assertEquals(1, hv.parts().info().grantMappings(back.domid), "only the good element holds a handle");
         }
     }
 
@@ -564,7 +565,7 @@ class GrantTableAdvisoriesTest {
         @Test
         void statusFramesComeAndGoSymmetricallyOverManySwitches() {
             assertEquals(GNTST_okay, front.setupTable(DomId.DOMID_SELF, 17));
-            Grants g = hv.domain(front.domid).grants;
+            Grants g = Grants.of(hv.parts().table().domain(front.domid));
             for (int i = 0; i < 50; i++) {
                 assertEquals(0, front.setVersion(2));
                 assertEquals(3, g.nrStatusFrames(), "ceil(17 / 8)");
@@ -611,7 +612,7 @@ class GrantTableAdvisoriesTest {
         @Test
         void mappingAStatusFrameRacingTheSwitchToV1LeavesNoStaleFrame() throws Exception {
             GrantGuest g = new GrantGuest(hv, hv.create(DomainConfig.named("racer").withVcpus(2)));
-            Grants table = hv.domain(g.domid).grants;
+            Grants table = Grants.of(hv.parts().table().domain(g.domid));
             for (int round = 0; round < 200; round++) {
                 assertEquals(0, g.setVersion(2));
                 long gfn = GrantGuest.STATUS_GFN + (round % 4);
@@ -704,7 +705,7 @@ class GrantTableAdvisoriesTest {
                 };
             }
             assertArrayEquals(new int[] {0, 0}, race(workers[0], workers[1]));
-            assertEquals(0, hv.grantMappings(back.domid));
+            assertEquals(0, hv.parts().info().grantMappings(back.domid));
             assertEquals(new GrantInfoView(0, 0), entry(10));
             assertEquals(new GrantInfoView(0, 0), entry(11));
         }
@@ -816,7 +817,7 @@ class GrantTableAdvisoriesTest {
                 int ref = 8 + i % 40;
                 assertEquals(GNTST_okay, back.map(front.domid, ref, GNTMAP_device_map | GNTMAP_readonly, 0));
             }
-            assertEquals(4000, hv.grantMappings(back.domid));
+            assertEquals(4000, hv.parts().info().grantMappings(back.domid));
             hv.destroy(back.domid);
             for (int ref = 8; ref < 48; ref++) {
                 assertEquals(new GrantInfoView(0, 0), entry(ref), "ref " + ref);

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.xenabi.domain.impl.gnttab.Grants;
+import io.xenabi.domain.impl.gnttab.GrantTables;
 
 /** Every GNTTABOP through the door, with Xen's results and per-element status, under v1 and v2. */
 class GrantTableOpTest {
@@ -270,7 +272,7 @@ class GrantTableOpTest {
         assertEquals(GNTST_bad_page, back.map(front.domid, 12, GNTMAP_host_map, at), "frame outside RAM");
         assertEquals(GNTST_bad_virt_addr, back.map(front.domid, 10, GNTMAP_host_map | GNTMAP_readonly, at + 8));
         assertEquals(0, front.accessBits(10), "failed maps leave nothing behind");
-        assertEquals(0, hv.grantMappings(back.domid));
+        assertEquals(0, hv.parts().info().grantMappings(back.domid));
     }
 
     @ParameterizedTest
@@ -449,7 +451,7 @@ class GrantTableOpTest {
         assertEquals(GNTST_okay, back.status(UNMAP_REPLACE_STATUS));
         assertArrayEquals(spare, read(back, MAP_GFN), "the replacement page now sits where the grant was");
         assertEquals(0, front.accessBits(10));
-        assertEquals(0, hv.grantMappings(back.domid));
+        assertEquals(0, hv.parts().info().grantMappings(back.domid));
     }
 
     @Test

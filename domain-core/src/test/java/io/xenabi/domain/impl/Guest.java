@@ -222,7 +222,7 @@ final class Guest {
         long s = arg(vcpu);
         mem.write64(s + SchedOp.SCHED_POLL_PORTS, list);
         mem.write32(s + SchedOp.SCHED_POLL_NR_PORTS, ports.length);
-        mem.write64(s + SchedOp.SCHED_POLL_TIMEOUT, timeoutNs == 0 ? 0 : hv.systemTime() + timeoutNs);
+        mem.write64(s + SchedOp.SCHED_POLL_TIMEOUT, timeoutNs == 0 ? 0 : hv.parts().table().systemTime() + timeoutNs);
         return hv.hypercall(domid, vcpu, Hypercall.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_poll, s);
     }
 

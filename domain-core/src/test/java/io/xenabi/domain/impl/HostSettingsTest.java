@@ -9,6 +9,7 @@ import io.xenabi.domain.DomainType;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xenabi.domain.impl.domains.HostSettings;
 
 /** The host configuration: default permit set, host maximum, limits; applied to new domains only. */
 class HostSettingsTest {
@@ -19,8 +20,8 @@ class HostSettingsTest {
         hv = TestHypervisors.all();
     }
 
-    private static HypervisorImpl.HostSettings settings(List<String> permitDefault, List<String> permitMax) {
-        return new HypervisorImpl.HostSettings(permitDefault, permitMax, 2047, 32, 16);
+    private static HostSettings settings(List<String> permitDefault, List<String> permitMax) {
+        return new HostSettings(permitDefault, permitMax, 2047, 32, 16);
     }
 
     @Test

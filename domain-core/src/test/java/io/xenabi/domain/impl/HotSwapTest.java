@@ -88,7 +88,7 @@ class HotSwapTest {
     }
 
     private static EvtchnVariant findFifo(HypervisorImpl hv) {
-        return hv.serviceOf("evtchn", "fifo");
+        return TestHypervisors.serviceOf(hv, "evtchn", "fifo");
     }
 
     @org.junit.jupiter.api.Test
@@ -101,7 +101,7 @@ class HotSwapTest {
         back.mapFrames(1);
         front.mem.write64(50L * 4096, 0x1122_3344_5566_7788L);
         front.grant(10, back.domid, 50, io.xenabi.gnttab.GrantFlags.GTF_permit_access);
-        io.xenabi.gnttab.GrantVersion v2 = hv.serviceOf("gnttab", "v2");
+        io.xenabi.gnttab.GrantVersion v2 = TestHypervisors.serviceOf(hv, "gnttab", "v2");
         hv.removeGrantVersion(v2, TestHypervisors.props("gnttab", "v2", 1));
         CompletableFuture<Integer> copy = CompletableFuture.supplyAsync(() -> back.copy(10, front.domid, 0, 60,
                 io.xenabi.abi.DomId.DOMID_SELF, 0, 8, io.xenabi.gnttab.GrantFlags.GNTCOPY_source_gref));
@@ -134,19 +134,19 @@ class HotSwapTest {
 
         EvtchnFifoVariant newer = new EvtchnFifoVariant(); // a newer jar dropped into deploy/
         hv.addEvtchnVariant(newer, fifoFromBundle(9));
-        assertTrue(hv.serviceOf("evtchn", "fifo") == newer, "the newer implementation is active");
+        assertTrue(TestHypervisors.serviceOf(hv, "evtchn", "fifo") == newer, "the newer implementation is active");
         assertEquals("fifo", hv.info(a.domid).orElseThrow().evtchnAbi());
         assertEquals(0, b.send(pb));
         assertTrue(a.pending(pa), "the domain carries on with the newer implementation");
 
         hv.removeEvtchnVariant(newer, fifoFromBundle(9)); // the jar deleted again
-        assertTrue(hv.serviceOf("evtchn", "fifo") == first, "the older one is active again");
+        assertTrue(TestHypervisors.serviceOf(hv, "evtchn", "fifo") == first, "the older one is active again");
         assertEquals("fifo", hv.info(a.domid).orElseThrow().evtchnAbi());
         assertEquals(0, a.unmask(pa));
         assertTrue(a.pending(pa), "and nothing was lost on the way");
 
         EvtchnFifoVariant older = new EvtchnFifoVariant();
         hv.addEvtchnVariant(older, fifoFromBundle(2));
-        assertTrue(hv.serviceOf("evtchn", "fifo") == first, "an older implementation only waits on standby");
+        assertTrue(TestHypervisors.serviceOf(hv, "evtchn", "fifo") == first, "an older implementation only waits on standby");
     }
 }

@@ -3,7 +3,7 @@ package io.xenabi.domain.impl;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.domain.DomainInfo;
-import io.xenabi.domain.impl.Grants.Mapping;
+import io.xenabi.domain.impl.gnttab.Grants.Mapping;
 import io.xenabi.gnttab.GrantEntry;
 import io.xenabi.gnttab.GrantFlags;
 import io.xenabi.gnttab.GrantVersion;
@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.domains.Port;
+import io.xenabi.domain.impl.gnttab.Grants;
 
 /**
  * The hypervisor's invariants, read from its own bookkeeping, for the fuzz tests to check after
@@ -61,7 +64,7 @@ final class Invariants {
     static List<Domain> domains(HypervisorImpl hv) {
         List<Domain> out = new ArrayList<>();
         for (DomainInfo i : hv.list()) {
-            Domain d = hv.domainByAnyId(null, i.domid());
+            Domain d = hv.parts().table().byAnyId(null, i.domid());
             if (d != null) {
                 out.add(d);
             }
@@ -88,7 +91,7 @@ final class Invariants {
             }
             if (chn.state == Port.ECS_INTERDOMAIN) {
                 Domain rd = chn.remoteDomain;
-                fail(rd == null || hv.domainByAnyId(null, rd.domid) != rd, "d%d port %d: peer domain gone",
+                fail(rd == null || hv.parts().table().byAnyId(null, rd.domid) != rd, "d%d port %d: peer domain gone",
                         d.domid, p);
                 Port peer = rd.port(chn.remotePort);
                 fail(peer == null || peer.state != Port.ECS_INTERDOMAIN || peer.remoteDomain != d
@@ -105,11 +108,11 @@ final class Invariants {
         Map<Grants, Map<Integer, Integer>> expected = new HashMap<>();
         Map<Grants, Map<Integer, Integer>> mapper = new HashMap<>();
         for (Domain d : all) {
-            if (d.grants == null) {
+            if (Grants.of(d) == null) {
                 continue;
             }
-            for (int h : d.grants.handlesInUse()) {
-                Mapping m = d.grants.mapping(h);
+            for (int h : Grants.of(d).handlesInUse()) {
+                Mapping m = Grants.of(d).mapping(h);
                 boolean ro = (m.flags & GrantFlags.GNTMAP_readonly) != 0;
                 int pin = 0;
                 if ((m.flags & GrantFlags.GNTMAP_host_map) != 0) {
@@ -126,7 +129,7 @@ final class Invariants {
             }
         }
         for (Domain d : all) {
-            Grants g = d.grants;
+            Grants g = Grants.of(d);
             if (g == null) {
                 continue;
             }
@@ -174,7 +177,7 @@ final class Invariants {
     static Map<Integer, Rights> rightsOf(HypervisorImpl hv, int caller) {
         List<Domain> all = domains(hv);
         Map<Integer, Rights> out = new TreeMap<>();
-        Domain a = hv.domainByAnyId(null, caller);
+        Domain a = hv.parts().table().byAnyId(null, caller);
         if (a == null || a.privileged) {
             return out;
         }
@@ -205,18 +208,18 @@ final class Invariants {
             List<GrantEntry> entries = entries(b);
             for (int ref = 0; ref < entries.size(); ref++) {
                 GrantEntry e = entries.get(ref);
-                if (e.domid() != caller && !via.contains(e.domid()) && b.grants.pinOf(ref) == 0) {
+                if (e.domid() != caller && !via.contains(e.domid()) && Grants.of(b).pinOf(ref) == 0) {
                     continue;
                 }
-                int pin = b.grants.pinOf(ref);
-                boolean pinnedByA = pin != 0 && b.grants.active(ref).domid == caller;
+                int pin = Grants.of(b).pinOf(ref);
+                boolean pinnedByA = pin != 0 && Grants.of(b).active(ref).domid == caller;
                 if (e.domid() == caller || via.contains(e.domid()) || pinnedByA) {
                     refs.add(ref);
                     if (!e.readonly()) {
                         frames.add(e.frame());
                     }
                     if (pinnedByA && (pin & (Grants.GNTPIN_hstw_mask | Grants.GNTPIN_devw_mask)) != 0) {
-                        frames.add(b.grants.active(ref).frame);
+                        frames.add(Grants.of(b).active(ref).frame);
                     }
                 }
             }
@@ -226,7 +229,7 @@ final class Invariants {
     }
 
     private static List<GrantEntry> entries(Domain d) {
-        Grants g = d.grants;
+        Grants g = Grants.of(d);
         if (g == null) {
             return List.of();
         }
@@ -258,13 +261,13 @@ final class Invariants {
      * Sections in a fixed order, each a string or the bytes of a page.
      */
     static Map<String, Object> snapshot(HypervisorImpl hv, int domid, Rights r, Set<Long> eventPages) {
-        Domain d = hv.domainByAnyId(null, domid);
+        Domain d = hv.parts().table().byAnyId(null, domid);
         Map<String, Object> s = new LinkedHashMap<>();
         if (d == null) {
             s.put("gone", "");
             return s;
         }
-        s.put("state", d.state + " variant=" + d.evtchnVariant + " ports in use=" + d.activePorts.get()
+        s.put("state", d.state() + " variant=" + d.evtchnVariant + " ports in use=" + d.activePorts.get()
                 + " valid=" + d.validPorts());
         for (int p = 0; p < d.validPorts(); p++) {
             Port c = d.port(p);
@@ -275,7 +278,7 @@ final class Invariants {
             }
         }
         Set<GuestPage> grantFrames = new HashSet<>();
-        Grants g = d.grants;
+        Grants g = Grants.of(d);
         if (g != null) {
             g.enter();
             try {

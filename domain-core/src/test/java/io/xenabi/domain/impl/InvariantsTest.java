@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.gnttab.Grants;
 
 /** The fuzzer's invariant checker notices each kind of breakage it is meant to catch. */
 class InvariantsTest {
@@ -32,7 +34,7 @@ class InvariantsTest {
     }
 
     private Domain domain(int domid) {
-        return hv.domainByAnyId(null, domid);
+        return hv.parts().table().byAnyId(null, domid);
     }
 
     @Test
@@ -60,7 +62,7 @@ class InvariantsTest {
         a.grant(8, bob.domid, 50, GTF_permit_access);
         assertEquals(GNTST_okay, b.map(alice.domid, 8, GNTMAP_host_map, GrantGuest.addr(400)));
         Invariants.check(hv);
-        domain(alice.domid).grants.active(8).pin += Grants.GNTPIN_hstr_inc;
+        Grants.of(domain(alice.domid)).active(8).pin += Grants.GNTPIN_hstr_inc;
         assertThrows(AssertionError.class, () -> Invariants.check(hv));
     }
 

@@ -25,6 +25,7 @@ import io.xenabi.domain.DomainState;
 import io.xenabi.domain.PortInfo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xenabi.domain.impl.domains.Domain;
 
 /**
  * What one domain cannot do to another through the hypercall door, with Xen's answers

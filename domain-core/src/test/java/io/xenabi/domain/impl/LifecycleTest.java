@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.xenabi.domain.impl.domains.Domain;
 
 /** Pause, unpause, shutdown and soft reset. */
 class LifecycleTest {
@@ -90,5 +91,65 @@ class LifecycleTest {
         assertEquals(0, shutdownCall(b, SchedOp.SHUTDOWN_crash));
         assertEquals(DomainState.CRASHED, hv.info(b.domid).orElseThrow().state());
         assertThrows(DomainException.class, () -> hv.shutdown(b.domid, 77));
+    }
+    /** SCHEDOP_remote_shutdown of {@code target} from Domain-0, which no toolstack pause holds up. */
+    private long remoteShutdownFromDom0(int target, int reason) {
+        Guest dom0 = new Guest(hv, Hypervisor.DOMID_0);
+        long s = Guest.arg(0) + 256;
+        dom0.mem.write16(s, target);
+        dom0.mem.write32(s + 4, reason);
+        return hv.hypercall(Hypervisor.DOMID_0, 0, Hypercall.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_remote_shutdown, s);
+    }
+
+    /** FIDELITY-GAPS E16: pause count and shutdown state are separate fields, as in Xen's struct domain. */
+    @Test
+    void aDomainShutDownWhilePausedStaysShutDownThroughTheUnpause() {
+        Guest a = new Guest(hv, hv.create(DomainConfig.named("a")));
+        hv.pause(a.domid);
+        assertEquals(0, remoteShutdownFromDom0(a.domid, SchedOp.SHUTDOWN_reboot));
+        assertEquals(DomainState.SHUTDOWN, hv.info(a.domid).orElseThrow().state(), "the shutdown shows, paused or not");
+        hv.unpause(a.domid); // the toolstack's pause is still counted and can be undone
+        var info = hv.info(a.domid).orElseThrow();
+        assertEquals(DomainState.SHUTDOWN, info.state(), "an unpause does not make a shut-down domain run");
+        assertEquals(SchedOp.SHUTDOWN_reboot, info.shutdownReason());
+        assertThrows(DomainException.class, () -> hv.unpause(a.domid), "one pause, one unpause");
+        assertThrows(DomainException.class, () -> hv.pause(a.domid), "a shut-down domain is not running");
+    }
+
+    /** FIDELITY-GAPS E16: a toolstack pause racing the guest's own SCHEDOP_shutdown never hides it. */
+    @Test
+    void aToolstackPauseRacingTheGuestsShutdownNeverOverwritesIt() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            Guest g = new Guest(hv, hv.create(DomainConfig.named("r" + round)));
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<Long> guest = CompletableFuture.supplyAsync(() -> {
+                await(go);
+                return shutdownCall(g, SchedOp.SHUTDOWN_poweroff);
+            });
+            CompletableFuture<Boolean> toolstack = CompletableFuture.supplyAsync(() -> {
+                await(go);
+                try {
+                    hv.pause(g.domid);
+                    return true;
+                } catch (DomainException e) {
+                    return false; // it had shut down already
+                }
+            });
+            go.countDown();
+            if (toolstack.get(10, TimeUnit.SECONDS)) {
+                hv.unpause(g.domid); // a vCPU held at the door by the pause goes on now
+            }
+            assertEquals(0L, guest.get(10, TimeUnit.SECONDS));
+            assertEquals(DomainState.SHUTDOWN, hv.info(g.domid).orElseThrow().state(), "round " + round);
+            hv.destroy(g.domid);
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

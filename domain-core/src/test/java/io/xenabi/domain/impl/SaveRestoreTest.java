@@ -20,6 +20,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.domains.HostSettings;
 
 /** xl save / xl restore: what the image keeps, and every bad image refused with nothing created. */
 class SaveRestoreTest {
@@ -112,7 +114,7 @@ class SaveRestoreTest {
                 assertThrows(DomainException.class, () -> old.restore(image)).getMessage());
         assertEquals(1, old.list().size(), "only Domain-0");
         HypervisorImpl strict = TestHypervisors.all();
-        strict.applyHostSettings(new HypervisorImpl.HostSettings(List.of("*"), List.of("gnttab-v2"), 1023, 64, 1024));
+        strict.applyHostSettings(new HostSettings(List.of("*"), List.of("gnttab-v2"), 1023, 64, 1024));
         assertEquals("the image's guest used evtchn-fifo, which this host does not permit",
                 assertThrows(DomainException.class, () -> strict.restore(image)).getMessage());
     }

@@ -18,6 +18,12 @@ final class TestHypervisors {
                 AbiVariant.PROP_CAPABILITY, capability);
     }
 
+    /** The service implementing a variant now, or null. */
+    static <S> S serviceOf(HypervisorImpl hv, String family, String name) {
+        io.xenabi.domain.impl.variants.Variants.Impl<S> i = hv.parts().variants().get(family, name);
+        return i == null ? null : i.service();
+    }
+
     /** All four variants: evtchn 2l and fifo, gnttab v1 and v2. */
     static HypervisorImpl all() {
         return all(new Evtchn2lVariant());

@@ -1,4 +1,4 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.domains;
 
 import io.xenabi.abi.GuestMemory;
 import java.nio.ByteBuffer;
@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * alignment, little-endian (x86_64). A bad address raises {@link io.xenabi.abi.GuestFault}
  * before anything has changed.
  */
-final class GuestStruct {
+public final class GuestStruct {
     private final GuestMemory memory;
     private long gpa;
     private final ByteBuffer buf;
@@ -28,60 +28,60 @@ final class GuestStruct {
      * (the elements of a batch, one after another); a bad address raises GuestFault before
      * anything has changed.
      */
-    GuestStruct reload(long gpa) {
+    public GuestStruct reload(long gpa) {
         memory.read(gpa, buf.array(), 0, buf.capacity());
         this.gpa = gpa;
         return this;
     }
 
     /** copy_from_guest of {@code size} bytes at {@code gpa}. */
-    static GuestStruct copyFrom(GuestMemory memory, long gpa, int size) {
+    public static GuestStruct copyFrom(GuestMemory memory, long gpa, int size) {
         return new GuestStruct(memory, gpa, size);
     }
 
-    int u8(int off) {
+    public int u8(int off) {
         return buf.get(off) & 0xFF;
     }
 
-    int u16(int off) {
+    public int u16(int off) {
         return buf.getShort(off) & 0xFFFF;
     }
 
     /** A guest u32 as Java int (callers treat it as unsigned where Xen does). */
-    int u32(int off) {
+    public int u32(int off) {
         return buf.getInt(off);
     }
 
-    long u32AsLong(int off) {
+    public long u32AsLong(int off) {
         return buf.getInt(off) & 0xFFFF_FFFFL;
     }
 
-    long u64(int off) {
+    public long u64(int off) {
         return buf.getLong(off);
     }
 
-    GuestStruct put8(int off, int v) {
+    public GuestStruct put8(int off, int v) {
         buf.put(off, (byte) v);
         return this;
     }
 
-    GuestStruct put16(int off, int v) {
+    public GuestStruct put16(int off, int v) {
         buf.putShort(off, (short) v);
         return this;
     }
 
-    GuestStruct put32(int off, int v) {
+    public GuestStruct put32(int off, int v) {
         buf.putInt(off, v);
         return this;
     }
 
-    GuestStruct put64(int off, long v) {
+    public GuestStruct put64(int off, long v) {
         buf.putLong(off, v);
         return this;
     }
 
     /** __copy_field_to_guest of a 16-bit field (the status of a copy or an unmap). */
-    void copyBack16(int off) {
+    public void copyBack16(int off) {
         long at = gpa + off;
         if ((at & 1) == 0) {
             memory.write16(at, buf.getShort(off));
@@ -91,7 +91,7 @@ final class GuestStruct {
     }
 
     /** __copy_to_guest of the whole struct. */
-    void copyBack() {
+    public void copyBack() {
         memory.write(gpa, buf.array(), 0, buf.capacity());
     }
 }

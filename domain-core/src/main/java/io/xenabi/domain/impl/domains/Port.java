@@ -1,4 +1,4 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.domains;
 
 import io.xenabi.evtchn.EvtchnFifo;
 import io.xenabi.evtchn.EvtchnOp;
@@ -9,27 +9,27 @@ import io.xenabi.evtchn.EvtchnPort;
  * domain's event lock and this object's monitor held; the notify vCPU and the FIFO fields are
  * read without locks by the variants, hence volatile.
  */
-final class Port implements EvtchnPort {
+public final class Port implements EvtchnPort {
     /** Xen's internal ECS_* states (xen/include/xen/sched.h). */
-    static final int ECS_FREE = 0;
-    static final int ECS_RESERVED = 1;
-    static final int ECS_UNBOUND = 2;
-    static final int ECS_INTERDOMAIN = 3;
-    static final int ECS_PIRQ = 4;
-    static final int ECS_VIRQ = 5;
-    static final int ECS_IPI = 6;
+    public static final int ECS_FREE = 0;
+    public static final int ECS_RESERVED = 1;
+    public static final int ECS_UNBOUND = 2;
+    public static final int ECS_INTERDOMAIN = 3;
+    public static final int ECS_PIRQ = 4;
+    public static final int ECS_VIRQ = 5;
+    public static final int ECS_IPI = 6;
 
     private final int port;
-    volatile int state = ECS_FREE;
-    volatile int notifyVcpu;
+    public volatile int state = ECS_FREE;
+    public volatile int notifyVcpu;
     /** ECS_UNBOUND: the domid allowed to bind. */
-    int unboundRemoteDomid;
+    public int unboundRemoteDomid;
     /** ECS_INTERDOMAIN: the peer. */
-    Domain remoteDomain;
-    int remotePort;
+    public Domain remoteDomain;
+    public int remotePort;
     /** ECS_VIRQ / ECS_PIRQ. */
-    int virq;
-    int pirq;
+    public int virq;
+    public int pirq;
 
     private volatile int priority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
     private volatile int lastVcpu;
@@ -76,7 +76,7 @@ final class Port implements EvtchnPort {
     }
 
     /** The EVTCHNSTAT_* value EVTCHNOP_status reports for the current state. */
-    int publicStatus() {
+    public int publicStatus() {
         return switch (state) {
             case ECS_UNBOUND -> EvtchnOp.EVTCHNSTAT_unbound;
             case ECS_INTERDOMAIN -> EvtchnOp.EVTCHNSTAT_interdomain;
@@ -87,7 +87,7 @@ final class Port implements EvtchnPort {
         };
     }
 
-    boolean isOpen() {
+    public boolean isOpen() {
         int s = state;
         return s != ECS_FREE && s != ECS_RESERVED;
     }

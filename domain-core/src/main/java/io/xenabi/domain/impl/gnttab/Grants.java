@@ -1,8 +1,9 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.gnttab;
 
+import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
-import io.xenabi.abi.AbiVariant;
+import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.gnttab.GrantEntryLayout;
 import io.xenabi.gnttab.GrantTable;
 import io.xenabi.gnttab.GrantVersion;
@@ -17,71 +18,105 @@ import java.util.concurrent.locks.ReentrantLock;
  * maptrack. The frames are hypervisor pages the guest maps into its physmap; their gfns are
  * remembered as Xen's x86 {@code shared_gfn}/{@code status_gfn}.
  */
-final class Grants implements GrantTable {
+public final class Grants implements GrantTable {
     /** Xen's INVALID_GFN as the guest sees it in a frame list. */
-    static final long INVALID_GFN = -1L;
+    public static final long INVALID_GFN = -1L;
     /** Pin counters, 8 bits each, as Xen's GNTPIN_* (xen/common/grant_table.c). */
-    static final int GNTPIN_hstw_inc = 1;
-    static final int GNTPIN_hstr_inc = 1 << 8;
-    static final int GNTPIN_devw_inc = 1 << 16;
-    static final int GNTPIN_devr_inc = 1 << 24;
-    static final int GNTPIN_hstw_mask = 0xFF;
-    static final int GNTPIN_hstr_mask = 0xFF << 8;
-    static final int GNTPIN_devw_mask = 0xFF << 16;
-    static final int GNTPIN_devr_mask = 0xFF << 24;
+    public static final int GNTPIN_hstw_inc = 1;
+    public static final int GNTPIN_hstr_inc = 1 << 8;
+    public static final int GNTPIN_devw_inc = 1 << 16;
+    public static final int GNTPIN_devr_inc = 1 << 24;
+    public static final int GNTPIN_hstw_mask = 0xFF;
+    public static final int GNTPIN_hstr_mask = 0xFF << 8;
+    public static final int GNTPIN_devw_mask = 0xFF << 16;
+    public static final int GNTPIN_devr_mask = 0xFF << 24;
     /** A counter about to overflow (Xen refuses at the top bit of any of them). */
-    static final int GNTPIN_overflow = 0x80808080;
+    public static final int GNTPIN_overflow = 0x80808080;
     /** struct grant_mapping is 16 bytes: 256 handles per maptrack frame. */
-    static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
+    public static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
+
+    /** The domain's grant table, or null before a base grant-table version is present. */
+    public static Grants of(Domain d) {
+        return (Grants) d.grants;
+    }
+
+    /**
+     * Whether {@code gfn} is a page of {@code d}'s own: in its RAM and not another domain's page
+     * mapped there by a grant. Xen's get_paged_frame takes a reference on the page for its owner,
+     * which fails for a foreign page (GNTST_bad_page): a domain cannot grant on, or copy through,
+     * what it has only mapped.
+     */
+    static boolean ownedFrame(Domain d, long gfn) {
+        return d.memory.isValidGfn(gfn) && !d.memory.isForeign(gfn);
+    }
+
+
+    /**
+     * Clears GTF_writing with the last writable pin and GTF_reading with the last pin (the
+     * entry's table locked). When a transitive grant loses its last pin, returns the grant it
+     * resolved to, for the caller to release once it has unlocked: no two tables are ever
+     * locked at once, so grants that refer to each other cannot deadlock (XSA-411).
+     */
+    static Active.Ref releaseStatus(Grants g, int ref, Active act) {
+        boolean noWriters = (act.pin & (Grants.GNTPIN_hstw_mask | Grants.GNTPIN_devw_mask)) == 0;
+        boolean none = act.pin == 0;
+        g.version.release(g, ref, none, noWriters);
+        if (none && act.trans != null) {
+            Active.Ref inner = act.trans;
+            act.trans = null;
+            return inner;
+        }
+        return null;
+    }
 
     /** Xen's struct active_grant_entry. */
-    static final class Active {
-        int pin;
+    public static final class Active {
+        public int pin;
         /** The domain holding the pins. */
-        int domid;
-        long frame;
-        int start;
-        int length;
+        public int domid;
+        public long frame;
+        public int start;
+        public int length;
         /** Whether the copy window is a sub-page one (Xen's is_sub_page). */
-        boolean subPage;
+        public boolean subPage;
         /** Whether the pinned entry is transitive (its target is in {@link #trans} once resolved). */
-        boolean transitive;
+        public boolean transitive;
         /** Transitive: the grant this one resolved to, released with its last pin. */
-        Ref trans;
+        public Ref trans;
 
         /** A pinned grant of another table that a transitive grant resolved to. */
-        record Ref(Grants table, int ref, boolean writable, GrantTables.Buf buf) {
+        public record Ref(Grants table, int ref, boolean writable, GrantCopy.Buf buf) {
         }
     }
 
     /** Xen's struct grant_mapping: one handle of this domain as mapper. */
-    static final class Mapping {
-        Grants granter;
-        int ref;
-        int flags;
-        long hostGfn;
-        GuestPage displaced;
-        long devBusAddr;
+    public static final class Mapping {
+        public Grants granter;
+        public int ref;
+        public int flags;
+        public long hostGfn;
+        public GuestPage displaced;
+        public long devBusAddr;
     }
 
-    final Domain domain;
-    final ReentrantLock lock = new ReentrantLock();
+    public final Domain domain;
+    public final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.locks.Condition versionBack = lock.newCondition();
     /** True while the implementation of this table's version is being swapped (hot swap). */
     private boolean swapping;
     /** When true, nobody waits for a swap to end (the framework is stopping). */
-    java.util.function.BooleanSupplier abandon = () -> false;
-    final int maxFrames;
-    final int maxMaptrack;
-    volatile AbiVariant variant;
-    volatile GrantVersion version;
+    public java.util.function.BooleanSupplier abandon = () -> false;
+    public final int maxFrames;
+    public final int maxMaptrack;
+    public volatile AbiVariant variant;
+    public volatile GrantVersion version;
     private final List<GuestPage> shared = new ArrayList<>();
     private final List<GuestPage> status = new ArrayList<>();
-    final long[] sharedGfn;
-    final long[] statusGfn;
+    public final long[] sharedGfn;
+    public final long[] statusGfn;
     private Active[] active = new Active[0];
 
-    final ReentrantLock maptrackLock = new ReentrantLock();
+    public final ReentrantLock maptrackLock = new ReentrantLock();
     private final List<Mapping> maptrack = new ArrayList<>();
     private final List<Integer> freeHandles = new ArrayList<>();
 
@@ -99,7 +134,7 @@ final class Grants implements GrantTable {
      * Takes the table's lock, first waiting while its version's implementation is away: grant
      * operations on the table are held until the new implementation is in place.
      */
-    void enter() {
+    public void enter() {
         lock.lock();
         while (swapping && !abandon.getAsBoolean()) {
             try {
@@ -112,18 +147,18 @@ final class Grants implements GrantTable {
     }
 
     /** The version's implementation leaves: hold operations (lock held by the caller). */
-    void beginSwap() {
+    public void beginSwap() {
         swapping = true;
     }
 
     /** A new implementation of the same version takes over (lock held by the caller). */
-    void endSwap(GrantVersion v) {
+    public void endSwap(GrantVersion v) {
         version = v;
         swapping = false;
         versionBack.signalAll();
     }
 
-    boolean swapping() {
+    public boolean swapping() {
         return swapping;
     }
 
@@ -157,12 +192,12 @@ final class Grants implements GrantTable {
         return status.get(i);
     }
 
-    int nrEntries() {
+    public int nrEntries() {
         return shared.size() * version.entriesPerFrame();
     }
 
     /** Xen's gnttab_grow_table (lock held): false when {@code frames} exceeds the limit. */
-    boolean grow(int frames) {
+    public boolean grow(int frames) {
         if (frames > maxFrames) {
             return false;
         }
@@ -177,7 +212,7 @@ final class Grants implements GrantTable {
         return true;
     }
 
-    void ensureStatusFrames() {
+    public void ensureStatusFrames() {
         int need = version.statusFramesFor(shared.size());
         while (status.size() < need) {
             status.add(new GuestPage());
@@ -185,17 +220,17 @@ final class Grants implements GrantTable {
     }
 
     /** Releases the status frames (v2 to v1), taking them out of the guest's physmap. */
-    void dropStatusFrames() {
+    public void dropStatusFrames() {
         for (int i = 0; i < statusGfn.length; i++) {
             if (statusGfn[i] != INVALID_GFN) {
-                domain.memory.map(statusGfn[i], new GuestPage());
+                domain.physmap.map(statusGfn[i], new GuestPage());
             }
         }
         status.clear();
         Arrays.fill(statusGfn, INVALID_GFN);
     }
 
-    Active active(int ref) {
+    public Active active(int ref) {
         Active a = active[ref];
         if (a == null) {
             a = new Active();
@@ -205,7 +240,7 @@ final class Grants implements GrantTable {
     }
 
     /** Whether any entry at or beyond {@code from} is pinned (set_version's -EBUSY). */
-    boolean pinnedFrom(int from) {
+    public boolean pinnedFrom(int from) {
         for (int i = from; i < active.length; i++) {
             if (active[i] != null && active[i].pin != 0) {
                 return true;
@@ -215,7 +250,7 @@ final class Grants implements GrantTable {
     }
 
     /** The references with pins now, in order (table locked): for gnttab:list and the invariant checks. */
-    List<Integer> pinnedRefs() {
+    public List<Integer> pinnedRefs() {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < active.length; i++) {
             if (active[i] != null && active[i].pin != 0) {
@@ -225,19 +260,19 @@ final class Grants implements GrantTable {
         return out;
     }
 
-    int pinOf(int ref) {
+    public int pinOf(int ref) {
         return ref < active.length && active[ref] != null ? active[ref].pin : 0;
     }
 
     /** Live mappings of entries of this table, for gnttab:list. */
-    int mappingsOf(int ref) {
+    public int mappingsOf(int ref) {
         int pin = pinOf(ref);
         return ((pin & GNTPIN_hstw_mask)) + ((pin & GNTPIN_hstr_mask) >>> 8) + ((pin & GNTPIN_devw_mask) >>> 16)
                 + ((pin & GNTPIN_devr_mask) >>> 24);
     }
 
     /** Zeroes every shared frame except the reserved entries (set_version). */
-    void clearUnreserved(int reservedBytes) {
+    public void clearUnreserved(int reservedBytes) {
         for (int i = 0; i < shared.size(); i++) {
             GuestPage p = shared.get(i);
             int from = i == 0 ? reservedBytes : 0;
@@ -248,7 +283,7 @@ final class Grants implements GrantTable {
         }
     }
 
-    static int reserved() {
+    public static int reserved() {
         return GrantEntryLayout.GNTTAB_NR_RESERVED_ENTRIES;
     }
 
@@ -258,7 +293,7 @@ final class Grants implements GrantTable {
      * get_maptrack_handle: a free handle, or -1 when the limit is reached. {@code m} may be null
      * to reserve the handle until {@link #install} publishes its finished mapping.
      */
-    int newHandle(Mapping m) {
+    public int newHandle(Mapping m) {
         maptrackLock.lock();
         try {
             if (!freeHandles.isEmpty()) {
@@ -277,7 +312,7 @@ final class Grants implements GrantTable {
     }
 
     /** Publishes the mapping of a handle reserved with {@code newHandle(null)}. */
-    void install(int handle, Mapping m) {
+    public void install(int handle, Mapping m) {
         maptrackLock.lock();
         try {
             maptrack.set(handle, m);
@@ -286,7 +321,7 @@ final class Grants implements GrantTable {
         }
     }
 
-    Mapping mapping(long handle) {
+    public Mapping mapping(long handle) {
         maptrackLock.lock();
         try {
             return handle >= 0 && handle < maptrack.size() ? maptrack.get((int) handle) : null;
@@ -295,7 +330,7 @@ final class Grants implements GrantTable {
         }
     }
 
-    void freeHandle(int handle) {
+    public void freeHandle(int handle) {
         maptrackLock.lock();
         try {
             maptrack.set(handle, null);
@@ -306,7 +341,7 @@ final class Grants implements GrantTable {
     }
 
     /** The handles in use now (for gnttab_release_mappings). */
-    List<Integer> handlesInUse() {
+    public List<Integer> handlesInUse() {
         maptrackLock.lock();
         try {
             List<Integer> out = new ArrayList<>();
@@ -322,7 +357,7 @@ final class Grants implements GrantTable {
     }
 
     /** Handles in use, for tests and the shell. */
-    int mappingsInUse() {
+    public int mappingsInUse() {
         maptrackLock.lock();
         try {
             return (int) maptrack.stream().filter(m -> m != null).count();

@@ -1,4 +1,4 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.domains;
 
 import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.GuestMemory;
@@ -7,7 +7,6 @@ import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainState;
 import io.xenabi.evtchn.EvtchnDomain;
-import io.xenabi.evtchn.EvtchnPort;
 import io.xenabi.evtchn.EvtchnPortOps;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,24 +29,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * events, and reopen replays them in order before it opens the gate again. A send thus costs
  * two volatile reads here, and vCPUs of one domain share no written word.
  */
-final class Domain implements EvtchnDomain {
+public final class Domain implements EvtchnDomain {
     /** Ports per bucket (Xen's EVTCHNS_PER_BUCKET for a 64-byte struct evtchn). */
-    static final int EVTCHNS_PER_BUCKET = 64;
+    public static final int EVTCHNS_PER_BUCKET = 64;
     /** The largest port space of any ABI (FIFO: 2^17). */
-    static final int MAX_PORTS = 1 << 17;
+    public static final int MAX_PORTS = 1 << 17;
 
-    final int domid;
-    final DomainConfig config;
-    final GuestMemory memory;
-    final GuestPage sharedInfo = new GuestPage();
-    final Vcpu[] vcpus;
+    public final int domid;
+    public final DomainConfig config;
+    public final GuestMemory memory;
+    /** The physmap mutators of {@link #memory}: the hypervisor's alone. */
+    public final io.xenabi.abi.GuestPhysmap physmap;
+    public final GuestPage sharedInfo = new GuestPage();
+    public final Vcpu[] vcpus;
     /** Xen's {@code d->max_evtchn_port}. */
-    final int maxEvtchnPort;
+    public final int maxEvtchnPort;
     /** Xen's {@code d->nr_pirqs}: nr_static_irqs + extra_domU_irqs (xen/common/domain.c). */
-    final int nrPirqs;
-    final boolean privileged;
+    public final int nrPirqs;
+    public final boolean privileged;
 
-    final ReentrantLock eventLock = new ReentrantLock();
+    public final ReentrantLock eventLock = new ReentrantLock();
     /** Set while {@link #ops} changes: port ops hold their events or wait (see the class comment). */
     private volatile boolean quiescing;
 
@@ -58,25 +59,25 @@ final class Domain implements EvtchnDomain {
      */
     private final Port[][] buckets;
     private volatile int validPorts;
-    final AtomicInteger activePorts = new AtomicInteger();
+    public final AtomicInteger activePorts = new AtomicInteger();
 
     /**
      * While the implementation of the domain's variant is away (hot swap): its exported state,
      * and the ports set pending meanwhile, in order, to replay on the new implementation.
      */
-    byte[] handoverState;
+    public byte[] handoverState;
     private final java.util.List<Port> held = new java.util.ArrayList<>();
 
     /**
      * The ops a port op may use now, or null while they change or are away; the caller holds
      * the monitor of the port, or of the interdomain peer port it sends from.
      */
-    EvtchnPortOps portOps() {
+    public EvtchnPortOps portOps() {
         return quiescing ? null : ops;
     }
 
     /** Whether the ops are changing right now (a port op that cannot hold its event waits). */
-    boolean quiescing() {
+    public boolean quiescing() {
         return quiescing;
     }
 
@@ -84,7 +85,7 @@ final class Domain implements EvtchnDomain {
      * Holds an event whose port op found no ops (see {@link #portOps()}): true when held, false
      * when the ops came back meanwhile and the caller should try again.
      */
-    synchronized boolean holdIfClosed(Port p) {
+    public synchronized boolean holdIfClosed(Port p) {
         if (quiescing || ops == null) {
             held.add(p);
             return true;
@@ -93,7 +94,7 @@ final class Domain implements EvtchnDomain {
     }
 
     /** Waits (the caller holding no port monitor) until the ops have finished changing. */
-    void awaitQuiesced() {
+    public void awaitQuiesced() {
         while (quiescing) {
             Thread.onSpinWait();
             Thread.yield();
@@ -104,7 +105,7 @@ final class Domain implements EvtchnDomain {
      * Closes the gate (event lock held): returns once no port op runs on the current ops, every
      * later one holding its event or waiting until {@link #reopen}.
      */
-    void quiesce() {
+    public void quiesce() {
         quiescing = true;
         for (int p = 0; p < validPorts; p++) {
             Port chn = port(p);
@@ -129,7 +130,7 @@ final class Domain implements EvtchnDomain {
      * implementation is away) events go on being held; {@code replayed} sees each port
      * replayed.
      */
-    void reopen(java.util.function.Consumer<Port> replayed) {
+    public void reopen(java.util.function.Consumer<Port> replayed) {
         while (true) {
             java.util.List<Port> batch;
             EvtchnPortOps o;
@@ -154,46 +155,70 @@ final class Domain implements EvtchnDomain {
         }
     }
 
-    synchronized void unhold(Port p) {
+    public synchronized void unhold(Port p) {
         held.removeIf(x -> x == p);
     }
 
-    synchronized java.util.List<Port> takeHeld() {
+    public synchronized java.util.List<Port> takeHeld() {
         java.util.List<Port> out = java.util.List.copyOf(held);
         held.clear();
         return out;
     }
 
     /** Whether the domain waits for an implementation of its variant (its ops are away). */
-    boolean waitingForVariant() {
+    public boolean waitingForVariant() {
         return ops == null && evtchnVariant != null;
     }
 
     /** The variant in use and its per-domain instance; changed under eventLock between quiesce and reopen. */
-    volatile AbiVariant evtchnVariant;
-    volatile EvtchnPortOps ops;
+    public volatile AbiVariant evtchnVariant;
+    public volatile EvtchnPortOps ops;
 
     /** The domain's permit bitmap ∩ the host maximum when it was created: fixed for its life. */
-    volatile long effectivePermit;
+    public volatile long effectivePermit;
 
-    /** The grant table; null until a base grant-table version is present. */
-    volatile Grants grants;
+    /**
+     * The grant table (the grant-table package's own class); null until a base grant-table
+     * version is present.
+     */
+    public volatile io.xenabi.gnttab.GrantTable grants;
 
     /** vCPUs polling (Xen's {@code d->poll_mask}). */
-    final AtomicLong pollMask = new AtomicLong();
+    public final AtomicLong pollMask = new AtomicLong();
 
-    volatile DomainState state = DomainState.RUNNING;
-    volatile int shutdownReason = -1;
-    volatile boolean dying;
+    /**
+     * Three separate fields, as Xen's {@code struct domain}: the toolstack's pauses
+     * ({@code controller_pause_count}, changed under the hypervisor's domain lock), the
+     * shutdown ({@code is_shutting_down} and {@code shutdown_code}, set by the guest or the
+     * toolstack without that lock) and {@code is_dying}. The state shown is derived from them,
+     * so a pause racing a guest's SCHEDOP_shutdown can no longer hide the shutdown.
+     */
+    public volatile int pauseCount;
+    public volatile boolean shuttingDown;
+    /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason (soft reset too), else -1. */
+    public volatile int shutdownReason = -1;
+    public volatile boolean dying;
+
+    /** The lifecycle state as xl list shows it: dying, else shut down, else paused, else running. */
+    public DomainState state() {
+        if (dying) {
+            return DomainState.DYING;
+        }
+        if (shuttingDown) {
+            return shutdownReason == io.xenabi.abi.SchedOp.SHUTDOWN_crash ? DomainState.CRASHED : DomainState.SHUTDOWN;
+        }
+        return pauseCount > 0 ? DomainState.PAUSED : DomainState.RUNNING;
+    }
     /** Every port below this one is bound (not ECS_FREE): changed under the event lock. */
     private int inUseBelow;
     /** Xen's {@code d->next_evtchn}: non-zero while an EVTCHNOP_reset is preempted. */
-    int nextEvtchn;
+    public int nextEvtchn;
 
-    Domain(int domid, DomainConfig config, int nrPirqs) {
+    public Domain(int domid, DomainConfig config, int nrPirqs) {
         this.domid = domid;
         this.config = config;
-        this.memory = GuestMemory.ofMiB(config.memoryMiB());
+        this.physmap = io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB());
+        this.memory = physmap.memory();
         this.vcpus = new Vcpu[config.vcpus()];
         for (int i = 0; i < vcpus.length; i++) {
             vcpus[i] = new Vcpu(i);
@@ -236,16 +261,16 @@ final class Domain implements EvtchnDomain {
         }
     }
 
-    boolean upcallPending(int vcpu) {
+    public boolean upcallPending(int vcpu) {
         return sharedInfo.get8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
     }
 
-    boolean upcallMasked(int vcpu) {
+    public boolean upcallMasked(int vcpu) {
         return sharedInfo.get8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK) != 0;
     }
 
     /** Xen's {@code local_event_delivery_enable}. */
-    void enableEventDelivery(int vcpu) {
+    public void enableEventDelivery(int vcpu) {
         sharedInfo.set8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK, (byte) 0);
     }
 
@@ -263,7 +288,7 @@ final class Domain implements EvtchnDomain {
     }
 
     /** Xen's {@code port_is_valid}. */
-    boolean portIsValid(long port) {
+    public boolean portIsValid(long port) {
         return port >= 0 && port < validPorts;
     }
 
@@ -271,7 +296,7 @@ final class Domain implements EvtchnDomain {
      * Xen's {@code evtchn_allocate_port} (event lock held): 0, -ENOSPC beyond the limits,
      * -EBUSY when the port is in use or still busy in the ABI.
      */
-    int allocatePort(int port) {
+    public int allocatePort(int port) {
         EvtchnPortOps o = ops;
         if (o == null) {
             return -io.xenabi.abi.XenErrno.EAGAIN; // waiting for its variant's implementation
@@ -305,7 +330,7 @@ final class Domain implements EvtchnDomain {
      * scans from port 0; the scan here starts at {@link #inUseBelow}, as every port below it is
      * bound and would answer -EBUSY, so the answer is Xen's and binding n ports costs O(n).
      */
-    int getFreePort() {
+    public int getFreePort() {
         if (dying) {
             return -io.xenabi.abi.XenErrno.EINVAL;
         }
@@ -324,19 +349,36 @@ final class Domain implements EvtchnDomain {
     }
 
     /** A port became free (event lock held): the next scan for a free port starts no later. */
-    void portFreed(int port) {
+    public void portFreed(int port) {
         inUseBelow = Math.min(inUseBelow, port);
     }
 
     /** Xen's {@code check_free_port}: undo the count of a port allocated but left free. */
-    void checkFreePort(int port) {
+    public void checkFreePort(int port) {
         Port p = port(port);
         if (p != null && p.state == Port.ECS_FREE) {
             activePorts.decrementAndGet();
         }
     }
 
-    String name() {
+    public String name() {
         return config.name();
+    }
+
+    /**
+     * available ∩ permitted by the domain ∩ host maximum (as it was when the domain was
+     * created): whether it may use {@code v}; base variants are always permitted.
+     */
+    public boolean permits(AbiVariant v) {
+        return v.isBase() || io.xenabi.abi.AbiCapability.permits(effectivePermit, v.capability());
+    }
+
+    /** domain_shutdown: the domain stops running; its vCPUs are woken to find it so. */
+    public void shutdown(int reason) {
+        shutdownReason = reason;
+        shuttingDown = true; // after the code: whoever sees it shut down sees why
+        for (Vcpu w : vcpus) {
+            w.kick();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.variants;
 
 import io.xenabi.abi.AbiVariant;
 import java.util.ArrayList;
@@ -14,11 +14,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * nothing else. Capability bits are global: a second variant claiming a bit already owned,
  * or a second base variant of a family, is refused and the reason kept.
  */
-final class Variants {
+public final class Variants {
     private static final System.Logger LOG = System.getLogger(Variants.class.getName());
 
     /** One variant service, and the bundle that registered it (-1 outside a framework). */
-    record Impl<S>(AbiVariant variant, S service, long bundleId) {
+    public record Impl<S>(AbiVariant variant, S service, long bundleId) {
     }
 
     private final Map<String, Impl<?>> byName = new ConcurrentHashMap<>();
@@ -29,23 +29,23 @@ final class Variants {
     private volatile Comparator<Impl<?>> newer = Comparator.comparingLong(Impl::bundleId);
 
     /** What {@link #add} did with a service. */
-    record Added(AbiVariant variant, Impl<?> replaced) {
+    public record Added(AbiVariant variant, Impl<?> replaced) {
         /** Whether the service is now the active implementation of its variant. */
-        boolean active() {
+        public boolean active() {
             return variant != null;
         }
     }
 
     /** What {@link #remove} did: the variant that left, and the standby promoted in its place. */
-    record Removed(AbiVariant variant, Impl<?> promoted) {
+    public record Removed(AbiVariant variant, Impl<?> promoted) {
     }
 
-    void setNewer(Comparator<Impl<?>> comparator) {
+    public void setNewer(Comparator<Impl<?>> comparator) {
         this.newer = comparator;
     }
 
     /** Adds a service of {@code family}; returns its variant, or null when refused or kept on standby. */
-    synchronized AbiVariant add(String family, Object service, Map<String, ?> properties) {
+    public synchronized AbiVariant add(String family, Object service, Map<String, ?> properties) {
         return offer(family, service, properties).variant();
     }
 
@@ -55,7 +55,7 @@ final class Variants {
      * replaces goes on standby (a newer jar dropped into deploy/); a bit already owned by another
      * variant, or a second base of a family, is refused and the reason kept.
      */
-    synchronized Added offer(String family, Object service, Map<String, ?> properties) {
+    public synchronized Added offer(String family, Object service, Map<String, ?> properties) {
         AbiVariant v;
         try {
             v = AbiVariant.fromProperties(properties);
@@ -106,7 +106,7 @@ final class Variants {
     }
 
     /** Removes whichever variant {@code service} provided; returns it, or null. */
-    synchronized AbiVariant remove(Object service) {
+    public synchronized AbiVariant remove(Object service) {
         return withdraw(service).variant();
     }
 
@@ -114,7 +114,7 @@ final class Variants {
      * Withdraws {@code service}: from standby it just goes; when it was active, the newest
      * standby implementation of the same variant, if any, takes its place.
      */
-    synchronized Removed withdraw(Object service) {
+    public synchronized Removed withdraw(Object service) {
         standby.removeIf(i -> i.service() == service);
         for (Impl<?> i : byName.values()) {
             if (i.service() == service) {
@@ -137,18 +137,18 @@ final class Variants {
     }
 
     /** Implementations on standby, for abi:list. */
-    synchronized List<Impl<?>> standby() {
+    public synchronized List<Impl<?>> standby() {
         return List.copyOf(standby);
     }
 
     @SuppressWarnings("unchecked")
-    <S> Impl<S> get(String family, String name) {
+    public <S> Impl<S> get(String family, String name) {
         return (Impl<S>) byName.get(family + "-" + name);
     }
 
     /** The family's base variant, or null while none is present. */
     @SuppressWarnings("unchecked")
-    <S> Impl<S> base(String family) {
+    public <S> Impl<S> base(String family) {
         for (Impl<?> i : byName.values()) {
             if (i.variant().isBase() && i.variant().family().equals(family)) {
                 return (Impl<S>) i;
@@ -159,7 +159,7 @@ final class Variants {
 
     /** Every variant of {@code family} present now. */
     @SuppressWarnings("unchecked")
-    <S> List<Impl<S>> of(String family) {
+    public <S> List<Impl<S>> of(String family) {
         List<Impl<S>> out = new ArrayList<>();
         for (Impl<?> i : byName.values()) {
             if (i.variant().family().equals(family)) {
@@ -169,13 +169,13 @@ final class Variants {
         return out;
     }
 
-    List<Impl<?>> impls() {
+    public List<Impl<?>> impls() {
         List<Impl<?>> out = new ArrayList<>(byName.values());
         out.sort(Comparator.comparing(i -> i.variant().qualifiedName()));
         return out;
     }
 
-    List<AbiVariant> all() {
+    public List<AbiVariant> all() {
         List<AbiVariant> out = new ArrayList<>();
         for (Impl<?> i : byName.values()) {
             out.add(i.variant());
@@ -184,7 +184,7 @@ final class Variants {
         return out;
     }
 
-    List<String> refusals() {
+    public List<String> refusals() {
         return List.copyOf(refused);
     }
 }

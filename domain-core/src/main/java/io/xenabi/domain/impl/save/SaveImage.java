@@ -1,4 +1,4 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.save;
 
 import io.xenabi.abi.GuestPage;
 import io.xenabi.domain.DomainConfig;
@@ -36,27 +36,27 @@ import java.util.zip.CRC32;
  *   END      empty
  * </pre>
  */
-final class SaveImage {
-    static final byte[] MAGIC = {'X', 'E', 'N', 'A', 'B', 'I', 'S', 'V'};
-    static final int VERSION = 1;
-    static final int REC_CONFIG = 1;
-    static final int REC_USED = 2;
-    static final int REC_NOTES = 3;
-    static final int REC_SHARED = 4;
-    static final int REC_PAGE = 5;
-    static final int REC_END = 0xFFFF;
+public final class SaveImage {
+    public static final byte[] MAGIC = {'X', 'E', 'N', 'A', 'B', 'I', 'S', 'V'};
+    public static final int VERSION = 1;
+    public static final int REC_CONFIG = 1;
+    public static final int REC_USED = 2;
+    public static final int REC_NOTES = 3;
+    public static final int REC_SHARED = 4;
+    public static final int REC_PAGE = 5;
+    public static final int REC_END = 0xFFFF;
     /** The reader holds an image whole: larger ones are refused, and not written. */
-    static final int MAX_IMAGE_BYTES = 1 << 30;
+    public static final int MAX_IMAGE_BYTES = 1 << 30;
 
     /** What an image holds once read and checked. */
-    record Contents(DomainConfig config, Map<String, String> used, Map<String, String> notes, byte[] sharedInfo,
+    public record Contents(DomainConfig config, Map<String, String> used, Map<String, String> notes, byte[] sharedInfo,
             List<Long> gfns, List<byte[]> pages) {
     }
 
     private SaveImage() {
     }
 
-    static void write(Path file, DomainConfig c, Map<String, String> used, Map<String, String> notes,
+    public static void write(Path file, DomainConfig c, Map<String, String> used, Map<String, String> notes,
             GuestPage sharedInfo, List<io.xenabi.abi.GuestMemory.Mapped> pages) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
@@ -133,7 +133,7 @@ final class SaveImage {
      * records' frames up to END and the checksum (a truncated image, then a flipped byte); only
      * then the payloads, which a checksummed image from a correct writer always passes.
      */
-    static Contents read(Path file) {
+    public static Contents read(Path file) {
         String name = String.valueOf(file.getFileName());
         byte[] all = readBounded(file, name);
         if (all.length < MAGIC.length + 4 || !java.util.Arrays.equals(MAGIC, 0, MAGIC.length, all, 0, MAGIC.length)) {
@@ -204,7 +204,7 @@ final class SaveImage {
      * What went wrong with a file, in words: a {@link java.nio.file.FileSystemException}'s message
      * is only the path, its reason is the cause.
      */
-    static String cause(IOException e) {
+    public static String cause(IOException e) {
         if (e instanceof java.nio.file.NoSuchFileException) {
             return "no such file or directory";
         }

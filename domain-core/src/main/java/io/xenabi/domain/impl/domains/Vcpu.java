@@ -1,4 +1,4 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.domains;
 
 import io.xenabi.evtchn.EvtchnOp;
 import java.util.Set;
@@ -17,12 +17,12 @@ import java.util.function.BooleanSupplier;
  * changes the condition (a volatile or atomic write) before it kicks, so one of them sees the
  * other.
  */
-final class Vcpu {
-    final int id;
+public final class Vcpu {
+    public final int id;
     /** Xen's {@code v->virq_to_evtchn}: written under the event lock, read lock-free. */
-    final AtomicIntegerArray virqToEvtchn = new AtomicIntegerArray(EvtchnOp.NR_VIRQS);
+    public final AtomicIntegerArray virqToEvtchn = new AtomicIntegerArray(EvtchnOp.NR_VIRQS);
     /** Xen's {@code v->poll_evtchn}: 0 not polling, -1 any port, else the one port polled. */
-    volatile int pollEvtchn;
+    public volatile int pollEvtchn;
     private final AtomicLong kicks = new AtomicLong();
     /** Threads between beginWait and endWait. */
     private final java.util.concurrent.atomic.AtomicInteger sleepers = new java.util.concurrent.atomic.AtomicInteger();
@@ -33,7 +33,7 @@ final class Vcpu {
     }
 
     /** Wakes whatever waits on this vCPU (block, poll). */
-    void kick() {
+    public void kick() {
         if (sleepers.get() == 0) {
             return; // nobody waits, and a later waiter sees the condition changed before this kick
         }
@@ -43,7 +43,7 @@ final class Vcpu {
         }
     }
 
-    long kickCount() {
+    public long kickCount() {
         return kicks.get();
     }
 
@@ -51,12 +51,12 @@ final class Vcpu {
      * The calling thread is about to check its condition and maybe wait: kicks count from now
      * on. Returns the kick count; pair with {@link #endWait()}.
      */
-    long beginWait() {
+    public long beginWait() {
         sleepers.incrementAndGet();
         return kicks.get();
     }
 
-    void endWait() {
+    public void endWait() {
         sleepers.decrementAndGet();
     }
 
@@ -65,7 +65,7 @@ final class Vcpu {
      * {@link System#nanoTime()} value, or {@code Long.MAX_VALUE}) passes. Returns whether
      * {@code done} held.
      */
-    boolean waitUntil(BooleanSupplier done, long deadlineNanos) {
+    public boolean waitUntil(BooleanSupplier done, long deadlineNanos) {
         Thread me = Thread.currentThread();
         beginWait();
         waiting.add(me);

@@ -1,16 +1,21 @@
-package io.xenabi.domain.impl;
+package io.xenabi.domain.impl.evtchn;
 
 import static io.xenabi.abi.XenErrno.EBUSY;
 import static io.xenabi.abi.XenErrno.EEXIST;
 import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOENT;
-import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
 import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
 import static io.xenabi.abi.XenErrno.EPERM;
 import static io.xenabi.abi.XenErrno.ESRCH;
 import static io.xenabi.evtchn.EvtchnOp.*;
 
 import io.xenabi.abi.DomId;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.domains.DomainTable;
+import io.xenabi.domain.impl.domains.GuestStruct;
+import io.xenabi.domain.impl.domains.Port;
+import io.xenabi.domain.impl.domains.Vcpu;
 import io.xenabi.evtchn.EvtchnPortOps;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -21,17 +26,19 @@ import java.util.function.IntSupplier;
  * xen/common/event_channel.c case by case; the variant (evtchn-2l, evtchn-fifo) owns what
  * lives in guest memory.
  */
-final class EventChannels {
+public final class EventChannels {
     /** How Xen classifies a VIRQ (xen/common/event_channel.c, get_virq_type). */
-    enum VirqType { VCPU, DOMAIN, GLOBAL }
+    public enum VirqType { VCPU, DOMAIN, GLOBAL }
 
-    private final HypervisorImpl hv;
+    private final DomainTable table;
+    private final AbiSwitch abis;
 
-    EventChannels(HypervisorImpl hv) {
-        this.hv = hv;
+    public EventChannels(DomainTable table, AbiSwitch abis) {
+        this.table = table;
+        this.abis = abis;
     }
 
-    static VirqType virqType(int virq) {
+    public static VirqType virqType(int virq) {
         return switch (virq) {
             case VIRQ_TIMER, VIRQ_DEBUG, VIRQ_XENOPROF, VIRQ_XENPMU -> VirqType.VCPU;
             case VIRQ_ARGO -> VirqType.DOMAIN;
@@ -41,7 +48,7 @@ final class EventChannels {
     }
 
     /** do_event_channel_op: the struct at {@code gpa} is copied in and, on success, back out. */
-    long op(Domain cur, int vcpu, int cmd, long gpa) {
+    public long op(Domain cur, int vcpu, int cmd, long gpa) {
         return switch (cmd) {
             case EVTCHNOP_alloc_unbound -> allocUnbound(cur, gpa);
             case EVTCHNOP_bind_interdomain -> bindInterdomain(cur, gpa);
@@ -61,7 +68,7 @@ final class EventChannels {
                 GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 8);
                 yield setPriority(cur, s.u32(SET_PRIORITY_PORT), s.u32(SET_PRIORITY_PRIORITY));
             }
-            default -> hv.variantSetupOp(cur, vcpu, cmd, gpa);
+            default -> abis.variantSetupOp(cur, vcpu, cmd, gpa);
         };
     }
 
@@ -82,7 +89,7 @@ final class EventChannels {
         GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 8);
         int dom = s.u16(ALLOC_UNBOUND_DOM);
         int remoteDom = s.u16(ALLOC_UNBOUND_REMOTE_DOM);
-        Domain d = hv.domainByAnyId(cur, dom);
+        Domain d = table.byAnyId(cur, dom);
         if (d == null) {
             return -ESRCH;
         }
@@ -131,7 +138,7 @@ final class EventChannels {
         GuestStruct s = GuestStruct.copyFrom(ld.memory, gpa, 12);
         int rdom = s.u16(BIND_INTERDOMAIN_REMOTE_DOM);
         int rport = s.u32(BIND_INTERDOMAIN_REMOTE_PORT);
-        Domain rd = hv.domainByAnyId(ld, rdom);
+        Domain rd = table.byAnyId(ld, rdom);
         if (rd == null) {
             return -ESRCH;
         }
@@ -227,7 +234,7 @@ final class EventChannels {
     }
 
     /** Xen's {@code evtchn_close}; {@code guest} is false when the toolstack tears down. */
-    long close(Domain d1, int port1, boolean guest) {
+    public long close(Domain d1, int port1, boolean guest) {
         Port chn1 = d1.portIsValid(Integer.toUnsignedLong(port1)) ? d1.port(port1) : null;
         if (chn1 == null) {
             return -EINVAL;
@@ -306,7 +313,7 @@ final class EventChannels {
     }
 
     /** Xen's {@code evtchn_send}. */
-    long send(Domain ld, int lport) {
+    public long send(Domain ld, int lport) {
         Port lchn = ld.portIsValid(Integer.toUnsignedLong(lport)) ? ld.port(lport) : null;
         if (lchn == null) {
             return -EINVAL;
@@ -336,7 +343,7 @@ final class EventChannels {
      * evtchn_port_set_pending plus Xen's evtchn_check_pollers. The caller holds the monitor of
      * {@code chn}, or of the interdomain peer port it sends from (see {@link Domain}).
      */
-    void setPending(Domain d, Port chn) {
+    public void setPending(Domain d, Port chn) {
         EvtchnPortOps o;
         while ((o = d.portOps()) == null) {
             if (d.holdIfClosed(chn)) {
@@ -344,7 +351,7 @@ final class EventChannels {
             }
         }
         o.setPending(chn);
-        hv.checkPollers(d, chn.port());
+        Pollers.checkPollers(d, chn.port());
     }
 
     /**
@@ -352,7 +359,7 @@ final class EventChannels {
      * with the port's monitor held, waiting out a change of the ops; -EAGAIN (the door waits for
      * the implementation) when they are away.
      */
-    static long withOps(Domain d, Port chn, java.util.function.ToLongFunction<EvtchnPortOps> op) {
+    public static long withOps(Domain d, Port chn, java.util.function.ToLongFunction<EvtchnPortOps> op) {
         while (true) {
             synchronized (chn) {
                 EvtchnPortOps o = d.portOps();
@@ -371,7 +378,7 @@ final class EventChannels {
         GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_EVTCHN_STATUS);
         int dom = s.u16(STATUS_DOM);
         int port = s.u32(STATUS_PORT);
-        Domain d = hv.domainByAnyId(cur, dom);
+        Domain d = table.byAnyId(cur, dom);
         if (d == null) {
             return -ESRCH;
         }
@@ -449,7 +456,7 @@ final class EventChannels {
 
     private long reset(Domain cur, long gpa, boolean resuming) {
         GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, 2);
-        Domain d = hv.domainByAnyId(cur, s.u16(RESET_DOM));
+        Domain d = table.byAnyId(cur, s.u16(RESET_DOM));
         if (d == null) {
             return -ESRCH;
         }
@@ -464,11 +471,11 @@ final class EventChannels {
      * Only the domain itself, or a controller while the domain is paused, may reset it; xenabi
      * never preempts, so {@code EVTCHNOP_reset_cont} finds no reset to continue (-EBUSY).
      */
-    long reset(Domain cur, Domain d, boolean resuming) {
-        if (d != cur && d.state != io.xenabi.domain.DomainState.PAUSED) {
+    public long reset(Domain cur, Domain d, boolean resuming) {
+        if (d != cur && d.pauseCount == 0) { // Xen: !d->controller_pause_count
             return -EINVAL;
         }
-        if (!hv.canReturnToBaseAbi(d)) {
+        if (!abis.canReturnToBaseAbi(d)) {
             // No implementation of the base ABI is present (its bundle is stopped): try again
             // once it is back, before anything has changed.
             return -io.xenabi.abi.XenErrno.EAGAIN;
@@ -495,7 +502,7 @@ final class EventChannels {
             if (d.activePorts.get() > 0) {
                 return -io.xenabi.abi.XenErrno.EAGAIN;
             }
-            hv.returnToBaseAbi(d);
+            abis.returnToBaseAbi(d);
             return 0;
         } finally {
             d.eventLock.unlock();
@@ -527,7 +534,7 @@ final class EventChannels {
         d.ops.init(chn);
     }
 
-    static void lockTwo(Domain a, Domain b) {
+    public static void lockTwo(Domain a, Domain b) {
         if (a == b) {
             a.eventLock.lock();
         } else if (a.domid < b.domid) {
@@ -539,7 +546,7 @@ final class EventChannels {
         }
     }
 
-    static void unlockTwo(Domain a, Domain b) {
+    public static void unlockTwo(Domain a, Domain b) {
         a.eventLock.unlock();
         if (a != b) {
             b.eventLock.unlock();
@@ -547,11 +554,11 @@ final class EventChannels {
     }
 
     /** Whether {@code cmd} is one of the sub-ops only an ABI variant defines. */
-    static boolean isVariantOp(int cmd) {
+    public static boolean isVariantOp(int cmd) {
         return cmd == EVTCHNOP_init_control || cmd == EVTCHNOP_expand_array;
     }
 
-    static long unsupported(int cmd) {
+    public static long unsupported(int cmd) {
         return isVariantOp(cmd) ? -EOPNOTSUPP : -ENOSYS;
     }
 }

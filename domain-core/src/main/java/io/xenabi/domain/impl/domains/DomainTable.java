@@ -1,0 +1,110 @@
+package io.xenabi.domain.impl.domains;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainException;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every domain by domid (Xen's domain list and {@code domid_to_domain}), the lock under which
+ * domains are created, destroyed, paused and unpaused, and the hypervisor's clock. Looked up on
+ * each hypercall, so a hash map (the toolstack's list sorts).
+ */
+public final class DomainTable {
+    /** The id of the control domain. */
+    public static final int DOMID_0 = 0;
+    /** x86 nr_static_irqs (nr_irqs_gsi, 24 on a typical IO-APIC) + DEFAULT_EXTRA_DOMU_IRQS (32). */
+    public static final int NR_PIRQS_DOMU = 24 + 32;
+    public static final int NR_PIRQS_HWDOM = 256;
+    public static final long DOM0_MEMORY_MIB = 64;
+
+    private final Map<Integer, Domain> domains = new ConcurrentHashMap<>();
+    /** Held to create, destroy, pause and unpause: one domain lock, as Xen's domctl lock. */
+    public final Object lock = new Object();
+    private final long bootNanos = System.nanoTime();
+    private int nextDomid = 1;
+
+    /** A table holding Domain-0 ("Domain-0", privileged), which exists from the start as in Xen. */
+    public DomainTable() {
+        domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", 1, DOM0_MEMORY_MIB,
+                DomainConfig.DEFAULT_MAX_EVENT_CHANNELS, 0), NR_PIRQS_HWDOM));
+    }
+
+    /** Xen system time: nanoseconds since the hypervisor started. */
+    public long systemTime() {
+        return System.nanoTime() - bootNanos;
+    }
+
+    /** The domain, or null: the door's lookup. */
+    public Domain get(int domid) {
+        return domains.get(domid);
+    }
+
+    /** The domain, or a DomainException naming the unknown id (the toolstack's lookup). */
+    public Domain domain(int domid) {
+        Domain d = domains.get(domid);
+        if (d == null) {
+            throw new DomainException("no domain with id " + domid);
+        }
+        return d;
+    }
+
+    /** Xen's rcu_lock_domain_by_any_id: DOMID_SELF names the caller; a dying domain is none. */
+    public Domain byAnyId(Domain cur, int dom) {
+        if (dom == DomId.DOMID_SELF) {
+            return cur;
+        }
+        Domain d = domains.get(dom);
+        return d == null || d.dying ? null : d;
+    }
+
+    public boolean contains(int domid) {
+        return domains.containsKey(domid);
+    }
+
+    /** Every domain now, in no order. */
+    public Collection<Domain> all() {
+        return domains.values();
+    }
+
+    /** The domain named {@code name}, or null. */
+    public Domain named(String name) {
+        for (Domain d : domains.values()) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Throws naming the domain that already has {@code name}. */
+    public void checkNameFree(String name) {
+        Domain d = named(name);
+        if (d != null) {
+            throw new DomainException("a domain named '" + name + "' already exists (domid " + d.domid + ")");
+        }
+    }
+
+    /** The next free domid, wrapping below DOMID_FIRST_RESERVED (lock held). */
+    public int nextFreeDomid() {
+        for (int tries = 0; tries < DomId.DOMID_FIRST_RESERVED; tries++) {
+            int id = nextDomid;
+            nextDomid = nextDomid + 1 >= DomId.DOMID_FIRST_RESERVED ? 1 : nextDomid + 1;
+            if (!domains.containsKey(id)) {
+                return id;
+            }
+        }
+        throw new DomainException("no free domain id left");
+    }
+
+    /** Makes a new domain visible (lock held). */
+    public void add(Domain d) {
+        domains.put(d.domid, d);
+    }
+
+    public void remove(int domid) {
+        domains.remove(domid);
+    }
+}

@@ -1,0 +1,437 @@
+package io.xenabi.domain.impl.gnttab;
+
+import static io.xenabi.abi.XenErrno.EINVAL;
+import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
+import static io.xenabi.gnttab.GnttabOp.*;
+import static io.xenabi.gnttab.GnttabStatus.*;
+import static io.xenabi.gnttab.GrantFlags.*;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.abi.GuestPage;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.domains.DomainTable;
+import io.xenabi.domain.impl.domains.GuestStruct;
+import io.xenabi.domain.impl.gnttab.Grants.Active;
+import io.xenabi.domain.impl.gnttab.Grants.Mapping;
+import io.xenabi.gnttab.GrantEntry;
+import io.xenabi.gnttab.GrantVersion;
+
+/**
+ * The generic half of {@code __HYPERVISOR_grant_table_op}, after xen/common/grant_table.c:
+ * batches, sizing, version switches, active entries and pins, maptrack handles, and the checks
+ * of map, unmap, copy and swap. What a grant looks like in guest memory is the version's
+ * ({@link GrantVersion}).
+ *
+ * <p>xenabi's domains address memory by gfn (as auto-translated guests do): a host mapping
+ * places the granted page at the guest physical address {@code host_addr} of the mapper, and
+ * {@code GNTTABOP_transfer}, which Xen offers to PV guests only, answers -ENOSYS.
+ */
+public final class GrantTables {
+    /** GNTTABOP_CMD_MASK: the continuation bits above it must be clear. */
+    public static final int GNTTABOP_CMD_MASK = (1 << 6) - 1;
+    public static final int GNTTAB_CACHE_CLEAN = 1;
+    public static final int GNTTAB_CACHE_INVAL = 1 << 1;
+    public static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
+
+    private final DomainTable table;
+    private final GrantCopy copy;
+    private final GrantVersionSwitch versions;
+
+    public GrantTables(DomainTable table, io.xenabi.domain.impl.variants.Variants variants) {
+        this.table = table;
+        this.copy = new GrantCopy(table);
+        this.versions = new GrantVersionSwitch(table, variants);
+    }
+
+    public long op(Domain cur, int cmd, long gpa, long count) {
+        if ((int) count < 0 || count > Integer.MAX_VALUE) {
+            return -EINVAL;
+        }
+        if ((cmd & ~GNTTABOP_CMD_MASK) != 0 && (cmd & GNTTABOP_CMD_MASK) != GNTTABOP_cache_flush) {
+            return -EINVAL;
+        }
+        cmd &= GNTTABOP_CMD_MASK;
+        int n = (int) count;
+        return switch (cmd) {
+            case GNTTABOP_map_grant_ref -> batch(cur, gpa, n, SIZEOF_MAP_GRANT_REF, this::map);
+            case GNTTABOP_unmap_grant_ref -> batch(cur, gpa, n, SIZEOF_UNMAP_GRANT_REF, UNMAP_STATUS, this::unmap);
+            case GNTTABOP_unmap_and_replace -> batch(cur, gpa, n, SIZEOF_UNMAP_AND_REPLACE, this::unmapAndReplace);
+            case GNTTABOP_copy -> batch(cur, gpa, n, SIZEOF_COPY, COPY_STATUS, copy::copy);
+            case GNTTABOP_swap_grant_ref -> batch(cur, gpa, n, SIZEOF_SWAP_GRANT_REF, this::swap);
+            case GNTTABOP_cache_flush -> cacheFlush(cur, gpa, n);
+            case GNTTABOP_setup_table -> n != 1 ? -EINVAL : setupTable(cur, gpa);
+            case GNTTABOP_query_size -> n != 1 ? -EINVAL : querySize(cur, gpa);
+            case GNTTABOP_get_status_frames -> n != 1 ? -EINVAL : getStatusFrames(cur, gpa);
+            case GNTTABOP_dump_table -> n != 1 ? -EINVAL : dumpTable(cur, gpa);
+            case GNTTABOP_set_version -> n != 1 ? -EINVAL : versions.setVersion(cur, gpa);
+            case GNTTABOP_get_version -> n != 1 ? -EINVAL : versions.getVersion(cur, gpa);
+            case GNTTABOP_transfer -> -ENOSYS; // PV only (XSA-217); xenabi guests are translated
+            default -> -ENOSYS;
+        };
+    }
+
+    /** One element of a batch: reads its fields from, and writes its status into, {@code s}. */
+    @FunctionalInterface
+    public interface Element {
+        void run(Domain cur, GuestStruct s);
+    }
+
+    /** Copies each element in, runs it and copies it back, as Xen's batched ops do. */
+    private static long batch(Domain cur, long gpa, int count, int size, Element op) {
+        return batch(cur, gpa, count, size, -1, op);
+    }
+
+    /**
+     * Copies each element in, runs it and copies back either the whole element or, when
+     * {@code statusOff >= 0}, only its 16-bit status, as Xen's gnttab_copy and
+     * gnttab_unmap_grant_ref do ({@code __copy_field_to_guest(uop, &op, status)}). One buffer
+     * serves the whole batch.
+     */
+    private static long batch(Domain cur, long gpa, int count, int size, int statusOff, Element op) {
+        GuestStruct s = null;
+        for (int i = 0; i < count; i++) {
+            long at = gpa + (long) i * size;
+            s = s == null ? GuestStruct.copyFrom(cur.memory, at, size) : s.reload(at);
+            op.run(cur, s);
+            if (statusOff >= 0) {
+                s.copyBack16(statusOff);
+            } else {
+                s.copyBack();
+            }
+        }
+        return 0;
+    }
+
+    /** XSM_TARGET of the dummy policy: the domain itself or a privileged one. */
+    private static boolean xsmTarget(Domain cur, Domain target) {
+        return cur == target || cur.privileged;
+    }
+
+    // ------------------------------------------------------------ sizing and versions
+
+    private long setupTable(Domain cur, long gpa) {
+        return frameList(cur, gpa, SIZEOF_SETUP_TABLE, SETUP_DOM, SETUP_NR_FRAMES, SETUP_FRAME_LIST, SETUP_STATUS,
+                (g, nr) -> nr > g.maxFrames || !g.grow((int) nr) ? null : g.sharedGfn);
+    }
+
+    private long getStatusFrames(Domain cur, long gpa) {
+        // XSA-382: the request is checked against the *status* frames.
+        return frameList(cur, gpa, SIZEOF_GET_STATUS_FRAMES, STATUS_FRAMES_DOM, STATUS_FRAMES_NR_FRAMES,
+                STATUS_FRAMES_FRAME_LIST, STATUS_FRAMES_STATUS, (g, nr) -> nr > g.nrStatusFrames() ? null : g.statusGfn);
+    }
+
+    /** What setup_table and get_status_frames do to the table (locked): the gfns, or null to fail. */
+    @FunctionalInterface
+    private interface FrameSource {
+        long[] frames(Grants g, long nr);
+    }
+
+    /**
+     * The shape both setup_table and get_status_frames share: find the domain, check the
+     * caller may act on it, get the frames, write their gfns (u64 each) to the guest's list
+     * and the status to the struct.
+     */
+    private long frameList(Domain cur, long gpa, int size, int domOff, int nrOff, int listOff, int statusOff,
+            FrameSource source) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, size);
+        Domain d = table.byAnyId(cur, s.u16(domOff));
+        long nr = s.u32AsLong(nrOff);
+        long list = s.u64(listOff);
+        long[] gfns = null;
+        int status;
+        if (d == null) {
+            status = GNTST_bad_domain;
+        } else if (!xsmTarget(cur, d)) {
+            status = GNTST_permission_denied;
+        } else {
+            Grants g = Grants.of(d);
+            g.enter();
+            try {
+                long[] all = source.frames(g, nr);
+                status = all == null ? GNTST_general_error : GNTST_okay;
+                gfns = all == null ? null : java.util.Arrays.copyOf(all, (int) nr);
+            } finally {
+                g.lock.unlock();
+            }
+        }
+        if (gfns != null) {
+            for (int i = 0; i < gfns.length; i++) {
+                cur.memory.write64(list + 8L * i, gfns[i]);
+            }
+        }
+        s.put16(statusOff, status).copyBack();
+        return 0;
+    }
+
+    private long querySize(Domain cur, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_QUERY_SIZE);
+        Domain d = table.byAnyId(cur, s.u16(QUERY_DOM));
+        if (d == null) {
+            s.put16(QUERY_STATUS, GNTST_bad_domain);
+        } else if (!xsmTarget(cur, d)) {
+            s.put16(QUERY_STATUS, GNTST_permission_denied);
+        } else {
+            Grants.of(d).enter();
+            try {
+                s.put32(QUERY_NR_FRAMES, Grants.of(d).nrFrames()).put32(QUERY_MAX_NR_FRAMES, Grants.of(d).maxFrames)
+                        .put16(QUERY_STATUS, GNTST_okay);
+            } finally {
+                Grants.of(d).lock.unlock();
+            }
+        }
+        s.copyBack();
+        return 0;
+    }
+
+    private long dumpTable(Domain cur, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_DUMP_TABLE);
+        Domain d = table.byAnyId(cur, s.u16(DUMP_DOM));
+        s.put16(DUMP_STATUS, d == null ? GNTST_bad_domain : !xsmTarget(cur, d) ? GNTST_permission_denied : GNTST_okay)
+                .copyBack();
+        return 0;
+    }
+
+    // ------------------------------------------------------------ map / unmap
+
+    private void map(Domain ld, GuestStruct s) {
+        long hostAddr = s.u64(MAP_HOST_ADDR);
+        int flags = s.u32(MAP_FLAGS);
+        int ref = s.u32(MAP_REF);
+        int dom = s.u16(MAP_DOM);
+        s.put32(MAP_HANDLE, -1);
+        if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
+            s.put16(MAP_STATUS, GNTST_bad_gntref);
+            return;
+        }
+        // rcu_lock_domain_by_id, not by_any_id: DOMID_SELF names no domain here (map_grant_ref).
+        Domain rd = dom == DomId.DOMID_SELF ? null : table.byAnyId(ld, dom);
+        if (rd == null) {
+            s.put16(MAP_STATUS, GNTST_bad_domain);
+            return;
+        }
+        boolean host = (flags & GNTMAP_host_map) != 0;
+        boolean dev = (flags & GNTMAP_device_map) != 0;
+        boolean ro = (flags & GNTMAP_readonly) != 0;
+        long hostGfn = hostAddr >>> GuestPage.PAGE_SHIFT;
+        if (host && ((hostAddr & (GuestPage.PAGE_SIZE - 1)) != 0 || !ld.memory.isValidGfn(hostGfn))) {
+            s.put16(MAP_STATUS, GNTST_bad_virt_addr);
+            return;
+        }
+        // The handle is taken first, as Xen does, but its mapping is published only once complete:
+        // an unmap racing on a guessed handle finds nothing there until then.
+        int handle = Grants.of(ld).newHandle(null);
+        if (handle < 0) {
+            s.put16(MAP_STATUS, GNTST_no_space);
+            return;
+        }
+        Grants rg = Grants.of(rd);
+        int status;
+        long frame = 0;
+        rg.enter();
+        try {
+            status = pinForMap(ld, rg, ref, ro, host, dev);
+            if (status == GNTST_okay) {
+                frame = rg.active(ref).frame;
+            }
+        } finally {
+            rg.lock.unlock();
+        }
+        if (status != GNTST_okay) {
+            Grants.of(ld).freeHandle(handle);
+            s.put16(MAP_STATUS, status);
+            return;
+        }
+        Mapping m = new Mapping();
+        m.granter = rg;
+        m.ref = ref;
+        m.flags = flags & (GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly);
+        if (host) {
+            m.hostGfn = hostGfn;
+            m.displaced = ld.memory.page(hostGfn);
+            ld.physmap.mapForeign(hostGfn, rd.memory.page(frame), ro);
+        }
+        if (dev) {
+            m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
+            s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
+        }
+        Grants.of(ld).install(handle, m);
+        s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
+    }
+
+    private static int pinForMap(Domain ld, Grants rg, int ref, boolean ro, boolean host, boolean dev) {
+        if (ref < 0 || ref >= rg.nrEntries()) {
+            return GNTST_bad_gntref;
+        }
+        Active act = rg.active(ref);
+        if (act.pin != 0 && (act.domid != ld.domid || (act.pin & Grants.GNTPIN_overflow) != 0)) {
+            return GNTST_general_error;
+        }
+        GrantVersion v = rg.version;
+        GrantEntry e = v.read(rg, ref);
+        if (act.pin != 0 && e.subPage()) {
+            return GNTST_general_error;
+        }
+        int rc = v.acquire(rg, ref, ld.domid, ro, act.pin != 0, true);
+        if (rc != GNTST_okay) {
+            return rc;
+        }
+        if (act.pin == 0) {
+            if (!Grants.ownedFrame(rg.domain, e.frame())) {
+                v.release(rg, ref, true, !ro);
+                return GNTST_bad_page;
+            }
+            act.domid = ld.domid;
+            act.frame = e.frame();
+            act.start = 0;
+            act.length = GuestPage.PAGE_SIZE;
+            act.subPage = false;
+            act.transitive = false;
+        }
+        if (host) {
+            act.pin += ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+        }
+        if (dev) {
+            act.pin += ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc;
+        }
+        return GNTST_okay;
+    }
+
+    private void unmap(Domain ld, GuestStruct s) {
+        s.put16(UNMAP_STATUS, unmapCommon(ld, s.u64(UNMAP_HOST_ADDR), s.u64(UNMAP_DEV_BUS_ADDR),
+                s.u32AsLong(UNMAP_HANDLE), -1));
+    }
+
+    private void unmapAndReplace(Domain ld, GuestStruct s) {
+        long newAddr = s.u64(UNMAP_REPLACE_NEW_ADDR);
+        long newGfn = newAddr == 0 ? -1 : newAddr >>> GuestPage.PAGE_SHIFT;
+        if (newGfn != -1 && ((newAddr & (GuestPage.PAGE_SIZE - 1)) != 0 || !ld.memory.isValidGfn(newGfn))) {
+            s.put16(UNMAP_REPLACE_STATUS, GNTST_bad_virt_addr);
+            return;
+        }
+        s.put16(UNMAP_REPLACE_STATUS, unmapCommon(ld, s.u64(UNMAP_REPLACE_HOST_ADDR), 0,
+                s.u32AsLong(UNMAP_REPLACE_HANDLE), newGfn));
+    }
+
+    /**
+     * unmap_common: undoes the host part when {@code hostAddr} is given and the device part
+     * when {@code devBusAddr} is; a partial unmap is legal (XSA-224). With {@code replaceGfn}
+     * the page at that gfn takes the host slot's place and a fresh page takes its own.
+     *
+     * <p>Which parts are left, and so whether this call frees the handle, is decided under the
+     * granter's lock together with the pins (XSA-218): of two unmaps racing on one handle (one
+     * per part, or both for the same part) exactly one frees it, and one that finds no part left
+     * is {@code GNTST_bad_handle}, as in Xen's unmap_common.
+     */
+    private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn) {
+        Mapping m = Grants.of(ld).mapping(handle);
+        if (m == null) {
+            return GNTST_bad_handle;
+        }
+        Grants rg = m.granter;
+        boolean undoHost;
+        boolean undoDev;
+        boolean put;
+        rg.enter();
+        try {
+            if (Grants.of(ld).mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
+                return GNTST_bad_handle;
+            }
+            undoDev = devBusAddr != 0 && (m.flags & GNTMAP_device_map) != 0;
+            if (undoDev && devBusAddr != m.devBusAddr) {
+                return GNTST_bad_dev_addr;
+            }
+            undoHost = hostAddr != 0 && (m.flags & GNTMAP_host_map) != 0;
+            if (undoHost && (hostAddr >>> GuestPage.PAGE_SHIFT) != m.hostGfn) {
+                return GNTST_general_error;
+            }
+            boolean ro = (m.flags & GNTMAP_readonly) != 0;
+            Active act = rg.active(m.ref);
+            if (undoDev) {
+                act.pin -= ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc;
+                m.flags &= ~GNTMAP_device_map;
+            }
+            if (undoHost) {
+                act.pin -= ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+                m.flags &= ~GNTMAP_host_map;
+            }
+            Grants.releaseStatus(rg, m.ref, act); // a mapped grant is never transitive
+            put = (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0;
+        } finally {
+            rg.lock.unlock();
+        }
+        if (undoHost) {
+            if (replaceGfn >= 0) {
+                ld.physmap.map(m.hostGfn, ld.memory.page(replaceGfn));
+                ld.physmap.map(replaceGfn, new GuestPage());
+            } else {
+                ld.physmap.map(m.hostGfn, m.displaced);
+            }
+        }
+        if (put) {
+            Grants.of(ld).freeHandle((int) handle);
+        }
+        return GNTST_okay;
+    }
+
+    /**
+     * gnttab_release_mappings: a dying domain gives back every grant it still maps, so the
+     * granters see the pins go and can end access.
+     */
+    public static void releaseMappings(Domain d) {
+        Grants g = Grants.of(d);
+        if (g == null) {
+            return;
+        }
+        for (int handle : g.handlesInUse()) {
+            Mapping m = g.mapping(handle);
+            if (m != null) {
+                unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ swap, cache_flush
+
+    private void swap(Domain cur, GuestStruct s) {
+        int a = s.u32(SWAP_REF_A);
+        int b = s.u32(SWAP_REF_B);
+        Grants g = Grants.of(cur);
+        int status;
+        g.enter();
+        try {
+            if (a < 0 || a >= g.nrEntries() || b < 0 || b >= g.nrEntries()) {
+                status = GNTST_bad_gntref;
+            } else if (g.pinOf(a) != 0 || g.pinOf(b) != 0) {
+                status = GNTST_eagain;
+            } else {
+                if (a != b) {
+                    g.version.swap(g, a, b);
+                }
+                status = GNTST_okay;
+            }
+        } finally {
+            g.lock.unlock();
+        }
+        s.put16(SWAP_STATUS, status);
+    }
+
+    /**
+     * GNTTABOP_cache_flush: memory here is always coherent, so a well-formed request succeeds
+     * without work; unknown op bits are -EOPNOTSUPP and a range beyond the page -EINVAL, as
+     * Xen's gnttab_cache_flush checks them.
+     */
+    private static long cacheFlush(Domain cur, long gpa, int count) {
+        for (int i = 0; i < count; i++) {
+            GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa + (long) i * SIZEOF_CACHE_FLUSH, SIZEOF_CACHE_FLUSH);
+            int op = s.u32(CACHE_FLUSH_OP);
+            if ((op & ~(GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL | GNTTAB_CACHE_SOURCE_GREF)) != 0) {
+                return -EOPNOTSUPP;
+            }
+            if (s.u16(CACHE_FLUSH_OFFSET) + s.u16(CACHE_FLUSH_LENGTH) > GuestPage.PAGE_SIZE) {
+                return -EINVAL;
+            }
+        }
+        return 0;
+    }
+}

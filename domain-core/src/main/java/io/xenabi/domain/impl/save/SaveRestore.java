@@ -1,0 +1,122 @@
+package io.xenabi.domain.impl.save;
+
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.GuestMemory;
+import io.xenabi.abi.GuestPage;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainException;
+import io.xenabi.domain.DomainState;
+import io.xenabi.domain.Restored;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.domains.DomainTable;
+import io.xenabi.domain.impl.gnttab.Grants;
+import io.xenabi.domain.impl.lifecycle.Lifecycle;
+import io.xenabi.domain.impl.variants.Variants;
+import io.xenabi.gnttab.GrantFlags;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** xl save and xl restore: a domain to a {@link SaveImage} and back. */
+public final class SaveRestore {
+    private final DomainTable table;
+    private final Variants variants;
+    private final Lifecycle lifecycle;
+
+    public SaveRestore(DomainTable table, Variants variants, Lifecycle lifecycle) {
+        this.table = table;
+        this.variants = variants;
+        this.lifecycle = lifecycle;
+    }
+
+    public void save(int domid, Path file, Map<String, String> notes) {
+        if (domid == DomainTable.DOMID_0) {
+            throw new DomainException("Domain-0 cannot be saved");
+        }
+        Domain d = table.domain(domid);
+        DomainState before = d.state();
+        boolean paused = before == DomainState.PAUSED;
+        if (before == DomainState.RUNNING) {
+            lifecycle.pause(domid);
+        }
+        try {
+            Set<GuestPage> hypervisorPages = Collections.newSetFromMap(new IdentityHashMap<>());
+            hypervisorPages.add(d.sharedInfo);
+            Grants g = Grants.of(d);
+            if (g != null) {
+                g.enter();
+                try {
+                    for (int i = 0; i < g.nrFrames(); i++) {
+                        hypervisorPages.add(g.sharedFrame(i));
+                    }
+                    for (int i = 0; i < g.nrStatusFrames(); i++) {
+                        hypervisorPages.add(g.statusFrame(i));
+                    }
+                } finally {
+                    g.lock.unlock();
+                }
+                for (int h : g.handlesInUse()) {
+                    Grants.Mapping m = g.mapping(h);
+                    if (m != null && (m.flags & GrantFlags.GNTMAP_host_map) != 0) {
+                        hypervisorPages.add(d.memory.page(m.hostGfn)); // a foreign page, not ours to save
+                    }
+                }
+            }
+            List<GuestMemory.Mapped> ram = new ArrayList<>();
+            for (GuestMemory.Mapped m : d.memory.presentPages()) {
+                if (!hypervisorPages.contains(m.page())) {
+                    ram.add(m);
+                }
+            }
+            Map<String, String> used = new LinkedHashMap<>();
+            used.put(AbiVariant.FAMILY_EVTCHN, d.evtchnVariant == null ? "-" : d.evtchnVariant.name());
+            used.put(AbiVariant.FAMILY_GNTTAB, g == null ? "-" : g.variant.name());
+            SaveImage.write(file, d.config, used, notes == null ? Map.of() : notes, d.sharedInfo, ram);
+        } catch (IOException e) {
+            if (!paused) {
+                lifecycle.unpause(domid);
+            }
+            throw new DomainException("cannot write " + file + ": " + SaveImage.cause(e));
+        }
+        lifecycle.destroy(domid);
+    }
+
+    public Restored restore(Path file) {
+        SaveImage.Contents img = SaveImage.read(file);
+        DomainConfig config = img.config();
+        long effective = config.abiPermit() & lifecycle.permitMax();
+        for (Map.Entry<String, String> e : img.used().entrySet()) {
+            Variants.Impl<Object> v = variants.get(e.getKey(), e.getValue());
+            String q = e.getKey() + "-" + e.getValue();
+            if (e.getValue().equals("-")) {
+                continue;
+            }
+            if (v == null) {
+                throw new DomainException("the image's guest used " + q + ", which this host does not have");
+            }
+            if (!v.variant().isBase() && !AbiCapability.permits(effective, v.variant().capability())) {
+                throw new DomainException("the image's guest used " + q + ", which this host does not permit");
+            }
+        }
+        table.checkNameFree(config.name());
+        for (long gfn : img.gfns()) {
+            if (gfn < 0 || gfn >= (config.memoryMiB() << 8)) {
+                throw new DomainException("the image has a page at gfn " + gfn + " beyond its memory: corrupted");
+            }
+        }
+        int domid = lifecycle.create(config);
+        Domain d = table.get(domid);
+        for (int i = 0; i < img.gfns().size(); i++) {
+            d.memory.page(img.gfns().get(i)).write(0, img.pages().get(i), 0, GuestPage.PAGE_SIZE);
+        }
+        d.sharedInfo.write(0, img.sharedInfo(), 0, GuestPage.PAGE_SIZE);
+        return new Restored(domid, img.notes(), img.used());
+    }
+}

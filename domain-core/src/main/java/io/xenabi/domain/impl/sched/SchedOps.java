@@ -1,0 +1,144 @@
+package io.xenabi.domain.impl.sched;
+
+import static io.xenabi.abi.XenErrno.EAGAIN;
+import static io.xenabi.abi.XenErrno.EINVAL;
+import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.abi.XenErrno.EPERM;
+import static io.xenabi.abi.XenErrno.ESRCH;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.abi.SchedOp;
+import io.xenabi.domain.DomainState;
+import io.xenabi.domain.impl.domains.Domain;
+import io.xenabi.domain.impl.domains.DomainTable;
+import io.xenabi.domain.impl.domains.GuestStruct;
+import io.xenabi.domain.impl.domains.Vcpu;
+import io.xenabi.domain.impl.evtchn.AbiSwitch;
+import io.xenabi.domain.impl.evtchn.EventChannels;
+import io.xenabi.domain.impl.evtchn.Pollers;
+
+/** {@code __HYPERVISOR_sched_op} (xen/common/sched/core.c): yield, block, shutdown, poll, remote_shutdown. */
+public final class SchedOps {
+    private final DomainTable table;
+    private final EventChannels evtchn;
+    private final AbiSwitch abis;
+
+    public SchedOps(DomainTable table, EventChannels evtchn, AbiSwitch abis) {
+        this.table = table;
+        this.evtchn = evtchn;
+        this.abis = abis;
+    }
+
+    public long op(Domain d, int vcpu, int cmd, long gpa) {
+        Vcpu v = d.vcpus[vcpu];
+        switch (cmd) {
+            case SchedOp.SCHEDOP_yield:
+                Thread.yield();
+                return 0;
+            case SchedOp.SCHEDOP_block:
+                // vcpu_block_enable_events: enable delivery, sleep until an upcall is pending.
+                d.enableEventDelivery(vcpu);
+                v.waitUntil(() -> d.upcallPending(vcpu) && d.state() == DomainState.RUNNING || d.dying
+                        || d.shuttingDown, Long.MAX_VALUE);
+                return d.dying ? -ESRCH : 0;
+            case SchedOp.SCHEDOP_shutdown: {
+                int reason = GuestStruct.copyFrom(d.memory, gpa, 4).u32(SchedOp.SCHED_SHUTDOWN_REASON) & 0xFF;
+                if (reason == SchedOp.SHUTDOWN_soft_reset) {
+                    return softReset(d);
+                }
+                d.shutdown(reason);
+                return 0;
+            }
+            case SchedOp.SCHEDOP_poll:
+                return poll(d, v, gpa);
+            case SchedOp.SCHEDOP_remote_shutdown:
+                return remoteShutdown(d, gpa);
+            default:
+                return -ENOSYS;
+        }
+    }
+
+    /**
+     * SCHEDOP_remote_shutdown (xen/common/sched/core.c): struct sched_remote_shutdown is a
+     * domid_t then an unsigned int reason. The domain is looked up by id (DOMID_SELF names none:
+     * -ESRCH), and only a privileged caller may shut another down (XSM_DM_PRIV: -EPERM).
+     */
+    private long remoteShutdown(Domain d, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, 8);
+        int dom = s.u16(0);
+        Domain target = dom == DomId.DOMID_SELF ? null : table.byAnyId(d, dom);
+        if (target == null) {
+            return -ESRCH;
+        }
+        if (!d.privileged) {
+            return -EPERM;
+        }
+        target.shutdown(s.u32(4));
+        return 0;
+    }
+
+    /** Xen's do_poll (xen/common/sched/core.c). */
+    private long poll(Domain d, Vcpu v, long gpa) {
+        GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, SchedOp.SIZEOF_SCHED_POLL);
+        long portsGpa = s.u64(SchedOp.SCHED_POLL_PORTS);
+        long nrPorts = s.u32AsLong(SchedOp.SCHED_POLL_NR_PORTS);
+        long timeout = s.u64(SchedOp.SCHED_POLL_TIMEOUT);
+        if (nrPorts > 128) {
+            return -EINVAL;
+        }
+        d.memory.checkRange(portsGpa, nrPorts * 4);
+        long kicks = v.beginWait();
+        v.pollEvtchn = -1;
+        Pollers.setPollBit(d, v.id);
+        try {
+            if (d.upcallPending(v.id) && !d.upcallMasked(v.id)) {
+                return 0;
+            }
+            int port = 0;
+            for (int i = 0; i < nrPorts; i++) {
+                port = d.memory.read32(portsGpa + 4L * i);
+                long rc = Pollers.portPoll(d, port);
+                if (rc != 0) {
+                    return rc > 0 ? 0 : rc;
+                }
+            }
+            if (nrPorts == 1) {
+                v.pollEvtchn = port;
+            }
+            long deadline = Long.MAX_VALUE;
+            if (timeout != 0) {
+                long left = timeout - table.systemTime();
+                deadline = System.nanoTime() + Math.max(0, left);
+            }
+            v.waitUntil(() -> v.kickCount() != kicks || d.dying, deadline);
+            return 0;
+        } finally {
+            v.pollEvtchn = 0;
+            Pollers.clearPollBit(d, v.id);
+            v.endWait();
+        }
+    }
+
+    /**
+     * SHUTDOWN_soft_reset, with the toolstack's part done at once (libxl calls
+     * XEN_DOMCTL_soft_reset and unpauses): every event channel closed and the domain back on the
+     * base ABI, as Xen's domain_soft_reset does; the grant table, the domain's id and its permit
+     * bitmap are kept (Xen only warns about active grants).
+     */
+    private long softReset(Domain d) {
+        if (!abis.canReturnToBaseAbi(d)) {
+            return -EAGAIN;
+        }
+        for (int p = d.validPorts() - 1; p > 0; p--) {
+            evtchn.close(d, p, false);
+        }
+        d.eventLock.lock();
+        try {
+            abis.returnToBaseAbi(d);
+        } finally {
+            d.eventLock.unlock();
+        }
+        d.shutdownReason = SchedOp.SHUTDOWN_soft_reset;
+        return 0;
+    }
+}
