@@ -30,4 +30,13 @@ final class Arguments {
             throw new IllegalArgumentException(command + ": " + what + " '" + v + "' is not a number");
         }
     }
+
+    /** {@code file} as a path; otherwise {@code xl:save: 'F' is not a file name (why)}. */
+    static java.nio.file.Path path(String command, String file) {
+        try {
+            return java.nio.file.Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(command + ": '" + file + "' is not a file name (" + e.getReason() + ")");
+        }
+    }
 }

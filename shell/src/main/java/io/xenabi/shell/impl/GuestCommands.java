@@ -129,27 +129,11 @@ public final class GuestCommands {
 
     /** "all", "none" or "" (nothing), or comma-separated qualified names of variants. */
     long permitBits(String list) {
-        String l = list.trim();
-        if (l.equals("all") || l.equals("*")) {
-            return io.xenabi.abi.AbiCapability.ALL;
+        try {
+            return io.xenabi.toolstack.VariantNames.parse(list, hypervisor.variants());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("guest:scenario: " + e.getMessage());
         }
-        long bits = 0;
-        if (l.isEmpty() || l.equals("none")) {
-            return 0;
-        }
-        for (String name : l.split(",")) {
-            String q = name.trim();
-            int bit = io.xenabi.abi.AbiCapability.bitOf(q);
-            if (bit == -2) {
-                bit = hypervisor.variants().stream().filter(v -> v.qualifiedName().equals(q))
-                        .mapToInt(io.xenabi.abi.AbiVariant::capability).findFirst().orElse(-2);
-            }
-            if (bit == -2) {
-                throw new IllegalArgumentException("guest:scenario: no ABI variant is named '" + q + "'");
-            }
-            bits |= io.xenabi.abi.AbiCapability.mask(bit);
-        }
-        return bits;
     }
 
     static String shareLine(String from, String to, ShareResult r) {

@@ -9,6 +9,7 @@ import io.xenabi.domain.DomainException;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.impl.GuestsImpl;
+import io.xenabi.toolstack.impl.ToolstackImpl;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -39,8 +40,8 @@ class CommandsInGogoTest {
         threadIo = new ThreadIOImpl();
         threadIo.start();
         CommandProcessorImpl processor = new CommandProcessorImpl(threadIo);
-        register(processor, "xl", new XlCommands(hv, guests), "create", "list", "info", "destroy", "pause",
-                "unpause", "shutdown", "reboot", "save", "restore");
+        register(processor, "xl", new XlCommands(hv, new ToolstackImpl(hv, guests)), "create", "list", "info",
+                "destroy", "pause", "unpause", "shutdown", "reboot", "save", "restore");
         register(processor, "evtchn", new EvtchnCommands(hv), "list", "inject");
         register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats",
                 "join");
@@ -259,7 +260,7 @@ class CommandsInGogoTest {
         run("xl:create name=keeper");
         int ivy = hv.create(io.xenabi.domain.DomainConfig.named("ivy"));
         java.nio.file.Path image = dir.resolve("ivy.save");
-        hv.save(ivy, image, Map.of(XlCommands.GUEST_MODE, "BOGUS"));
+        hv.save(ivy, image, Map.of(io.xenabi.toolstack.Toolstack.GUEST_MODE, "BOGUS"));
         java.util.List<io.xenabi.domain.DomainInfo> before = hv.list();
         Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:restore " + image));
         assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode); the restored"
