@@ -40,10 +40,9 @@ public final class VariantNames {
 
     /** The name of the variant owning {@code bit}: the one present, else the stable name, else null. */
     public static String nameOf(int bit, List<AbiVariant> present) {
-        for (AbiVariant v : present) {
-            if (!v.isBase() && v.capability() == bit) {
-                return v.qualifiedName();
-            }
+        String name = presentName(bit, present);
+        if (name != null) {
+            return name;
         }
         for (String s : STABLE) {
             if (AbiCapability.bitOf(s) == bit) {
@@ -53,24 +52,54 @@ public final class VariantNames {
         return null;
     }
 
-    /** The names of the bits set in {@code bits}, lowest bit first ({@code bitN} for a bit no variant owns). */
+    /**
+     * The names of the real variants {@code bits} permits, lowest bit first; a bit no variant
+     * owns is never shown. A variant absent here is named (by its stable name) only when the
+     * bitmap names variants one by one: a bitmap with bits no variant owns stands for "every
+     * variant" ({@code *}) and shows only the variants present.
+     */
     public static List<String> names(long bits, List<AbiVariant> present) {
+        boolean wildcard = false;
+        for (int bit = 0; bit <= AbiCapability.MAX_BIT; bit++) {
+            if ((bits & (1L << bit)) != 0 && nameOf(bit, present) == null) {
+                wildcard = true;
+            }
+        }
         List<String> out = new ArrayList<>();
         for (int bit = 0; bit <= AbiCapability.MAX_BIT; bit++) {
-            if ((bits & (1L << bit)) != 0) {
-                String name = nameOf(bit, present);
-                out.add(name != null ? name : "bit" + bit);
+            if ((bits & (1L << bit)) == 0) {
+                continue;
+            }
+            String name = presentName(bit, present);
+            if (name == null && !wildcard) {
+                name = nameOf(bit, present);
+            }
+            if (name != null) {
+                out.add(name);
             }
         }
         return List.copyOf(out);
     }
 
-    /** A permit set in one word for tables: {@code all} for the full bitmap, {@code -} for none, else the names. */
+    private static String presentName(int bit, List<AbiVariant> present) {
+        for (AbiVariant v : present) {
+            if (!v.isBase() && v.capability() == bit) {
+                return v.qualifiedName();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A permit set in one word for tables: {@code -} for none; {@code all} when it is literally
+     * every advanced variant present (and only those; with none present, only for the full
+     * bitmap); else the {@link #names names}.
+     */
     public static String summary(long bits, List<AbiVariant> present) {
-        if (bits == AbiCapability.ALL) {
+        List<String> names = names(bits, present);
+        if (bits != 0 && names.equals(names(AbiCapability.ALL, present)) && (!names.isEmpty() || bits == AbiCapability.ALL)) {
             return "all";
         }
-        List<String> names = names(bits, present);
         return names.isEmpty() ? "-" : String.join(",", names);
     }
 

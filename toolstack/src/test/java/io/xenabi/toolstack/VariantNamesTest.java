@@ -34,10 +34,34 @@ class VariantNamesTest {
                         .getMessage());
     }
 
+    private static final List<AbiVariant> HOST = List.of(new AbiVariant("evtchn", "2l", -1),
+            new AbiVariant("evtchn", "fifo", 0), new AbiVariant("gnttab", "v1", -1), V3);
+
     @Test
-    void summaryUsesTheVariantsPresentAndTheStableBits() {
+    void namesAreOfRealVariantsOnlyNeverBitN() {
+        // "*": every bit; only the advanced variants present are named (gnttab-v2 is absent).
+        assertEquals(List.of("evtchn-fifo", "gnttab-v3"), VariantNames.names(AbiCapability.ALL, HOST));
+        assertEquals(List.of("evtchn-fifo", "gnttab-v3"), VariantNames.names(AbiCapability.ALL & ~2L, HOST));
+        // Named one by one (a saved image's set): an absent variant keeps its stable name.
+        assertEquals(List.of("evtchn-fifo", "gnttab-v2"), VariantNames.names(0b11, List.of()));
+        assertEquals(List.of("gnttab-v3"), VariantNames.names(4 | (1L << 9), HOST));
+        assertEquals(List.of(), VariantNames.names(0, HOST));
+        for (int bit = 0; bit <= AbiCapability.MAX_BIT; bit++) {
+            for (String n : VariantNames.names(AbiCapability.ALL & ~(1L << bit), HOST)) {
+                assertEquals(false, n.matches("bit\\d+"), n);
+            }
+        }
+    }
+
+    @Test
+    void summaryIsAllOnlyForEveryVariantPresent() {
+        assertEquals("all", VariantNames.summary(AbiCapability.ALL, HOST));
+        assertEquals("all", VariantNames.summary(0b101, HOST), "fifo and v3 are every advanced variant here");
+        assertEquals("evtchn-fifo", VariantNames.summary(1, HOST));
+        assertEquals("evtchn-fifo,gnttab-v2", VariantNames.summary(0b11, HOST));
+        assertEquals("-", VariantNames.summary(0, HOST));
         assertEquals("all", VariantNames.summary(AbiCapability.ALL, List.of()));
+        assertEquals("-", VariantNames.summary(1L << 9, List.of()));
         assertEquals("-", VariantNames.summary(0, List.of()));
-        assertEquals("gnttab-v2,gnttab-v3,bit9", VariantNames.summary(2 | 4 | (1 << 9), List.of(V3)));
     }
 }

@@ -51,14 +51,14 @@ public final class GuestCommands {
             @Parameter(names = "--abi", absentValue = "auto") String abi,
             @Descriptor("domain id or name") String dom) {
         AbiMode mode = parseAbi(abi);
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "guest:start", dom);
         GuestKernel k = guests.start(domid, mode);
         return startedLine(k.name(), domid, k.abi().variantName(), k.stats().fallbackReason());
     }
 
     @Descriptor("stop the guest kernel of a domain (joins its vCPUs, resets its event channels)")
     public String stop(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "guest:stop", dom);
         String name = nameOf(domid);
         guests.stop(domid);
         return "guest " + name + " (domain " + domid + ") stopped";
@@ -94,8 +94,8 @@ public final class GuestCommands {
             throw new IllegalArgumentException("guest:share: give --copy or --map, not both");
         }
         ShareMode mode = copy ? ShareMode.COPY : ShareMode.MAP;
-        int f = hypervisor.resolve(from);
-        int t = hypervisor.resolve(to);
+        int f = Arguments.domain(hypervisor, "guest:share", from);
+        int t = Arguments.domain(hypervisor, "guest:share", to);
         ShareResult r = guests.share(f, t, n, v, mode);
         return shareLine(nameOf(f), nameOf(t), r);
     }
@@ -161,8 +161,8 @@ public final class GuestCommands {
         if (ms == 0) {
             throw new IllegalArgumentException("guest:ping: --timeout must be at least 1 ms");
         }
-        int f = hypervisor.resolve(from);
-        int t = hypervisor.resolve(to);
+        int f = Arguments.domain(hypervisor, "guest:ping", from);
+        int t = Arguments.domain(hypervisor, "guest:ping", to);
         if (background) {
             String fromName = nameOf(f);
             String toName = nameOf(t);
@@ -205,7 +205,7 @@ public final class GuestCommands {
 
     @Descriptor("show what a guest kernel's event front-end has seen")
     public String stats(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "guest:stats", dom);
         return statsText(nameOf(domid), guests.stats(domid));
     }
 

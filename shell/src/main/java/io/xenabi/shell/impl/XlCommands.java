@@ -45,14 +45,14 @@ public final class XlCommands {
 
     @Descriptor("pause a domain: its vCPUs stop until unpaused")
     public String pause(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:pause", dom);
         hypervisor.pause(domid);
         return "paused domain " + domid + " (" + nameOf(domid) + ")";
     }
 
     @Descriptor("unpause a paused domain")
     public String unpause(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:unpause", dom);
         hypervisor.unpause(domid);
         return "unpaused domain " + domid + " (" + nameOf(domid) + ")";
     }
@@ -60,7 +60,7 @@ public final class XlCommands {
     @Descriptor("shut a domain down: its guest kernel stops cleanly, then the domain powers off (kept until"
             + " xl:destroy)")
     public String shutdown(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:shutdown", dom);
         String name = nameOf(domid);
         toolstack.shutdown(domid);
         return "shut down domain " + domid + " (" + name + ")";
@@ -69,7 +69,7 @@ public final class XlCommands {
     @Descriptor("reboot a domain as xl's on_reboot=restart does: shut it down, destroy it, create it again"
             + " with the same configuration (a new domid) and boot its guest kernel again if one ran")
     public String reboot(@Descriptor("domain id or name") String dom) {
-        Rebooted r = toolstack.reboot(hypervisor.resolve(dom));
+        Rebooted r = toolstack.reboot(Arguments.domain(hypervisor, "xl:reboot", dom));
         return "rebooted " + r.name() + ": domain " + r.before() + " -> " + r.after()
                 + (r.guestAbi().isEmpty() ? "" : ", guest on " + r.guestAbi());
     }
@@ -77,7 +77,7 @@ public final class XlCommands {
     @Descriptor("save a domain to FILE and destroy it (xl save): its guest kernel is suspended first; the image"
             + " keeps the configuration with the permit bitmap, the memory and the variants the guest used")
     public String save(@Descriptor("domain id or name") String dom, @Descriptor("image file to write") String file) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:save", dom);
         String name = nameOf(domid);
         toolstack.save(domid, Arguments.path("xl:save", file));
         return "saved domain " + domid + " (" + name + ") to " + file;
@@ -108,7 +108,7 @@ public final class XlCommands {
         XlConfig file = null;
         for (String s : settings) {
             if (s.startsWith("-")) {
-                throw new IllegalArgumentException("xl:create: unknown option '" + s + "' (see 'help xl:create')");
+                throw Arguments.unknownOption("xl:create", s);
             }
         }
         if (!settings.isEmpty() && !settings.get(0).contains("=")) {
@@ -128,14 +128,25 @@ public final class XlCommands {
     }
 
     @Descriptor("list domains: name, id, vCPUs, memory, event-channel ABI, grant version, ports in use, state,"
-            + " permitted advanced variants")
-    public String list() {
-        return listTable(hypervisor.list(), hypervisor.variants());
+            + " permitted advanced variants; -l prints each domain's configuration as JSON, as 'xl list -l'")
+    public String list(
+            @Descriptor("print each domain's configuration (with its permit set by variant name) as JSON")
+            @Parameter(names = {"-l", "--long"}, presentValue = "true", absentValue = "false") boolean longFormat,
+            @Descriptor("[DOM]: only this domain, by id or name") String... dom) {
+        if (dom != null && dom.length > 1) {
+            throw new IllegalArgumentException("xl:list: give at most one domain, not " + dom.length);
+        }
+        int domid = dom == null || dom.length == 0 ? -1 : Arguments.domain(hypervisor, "xl:list", dom[0]);
+        if (longFormat) {
+            return toolstack.listJson(domid);
+        }
+        List<DomainInfo> domains = domid < 0 ? hypervisor.list() : List.of(hypervisor.info(domid).orElseThrow());
+        return listTable(domains, hypervisor.variants());
     }
 
     @Descriptor("show a domain's ABI variants per family: permitted, available, in use")
     public String info(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:info", dom);
         return infoText(hypervisor.info(domid).orElseThrow(), hypervisor.variants());
     }
 
@@ -163,7 +174,7 @@ public final class XlCommands {
 
     @Descriptor("destroy a domain")
     public String destroy(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:destroy", dom);
         String name = hypervisor.info(domid).map(DomainInfo::name).orElse(dom);
         hypervisor.destroy(domid);
         return "destroyed domain " + domid + " (" + name + ")";

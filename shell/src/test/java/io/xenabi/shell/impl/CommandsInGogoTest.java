@@ -82,6 +82,30 @@ class CommandsInGogoTest {
     }
 
     @Test
+    void listLongPrintsEachDomainsConfigurationAsJson() throws Exception {
+        run("xl:create name=alice vcpus=2");
+        String all = run("xl:list -l");
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (var p = new com.fasterxml.jackson.core.JsonFactory().createParser(all)) {
+            for (var t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && p.currentName().equals("name")) {
+                    p.nextToken();
+                    names.add(p.getText());
+                }
+            }
+        }
+        assertEquals(java.util.List.of("Domain-0", "alice"), names, all);
+        String one = run("xl:list --long alice");
+        assertTrue(one.contains("\"domid\" : 1") && one.contains("\"vcpus\" : 2") && !one.contains("Domain-0"), one);
+        assertTrue(one.contains("\"abi_permit\" : {"), one);
+        String[] rows = run("xl:list alice").split("\n");
+        assertEquals(2, rows.length);
+        assertTrue(rows[1].startsWith("alice"), rows[1]);
+        Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:list alice bob"));
+        assertEquals("xl:list: give at most one domain, not 2", e.getMessage());
+    }
+
+    @Test
     void createReportsAnUnknownKeyInOneLine() {
         Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:create name=a colour=red"));
         assertEquals("xl:create: unknown key 'colour'", e.getMessage());
@@ -214,6 +238,13 @@ class CommandsInGogoTest {
         "xl:shutdown nobody                          | no domain named 'nobody'",
         "xl:reboot nobody                            | no domain named 'nobody'",
         "xl:info nobody                              | no domain named 'nobody'",
+        "xl:list nobody                              | no domain named 'nobody'",
+        "xl:list -l nobody                           | no domain named 'nobody'",
+        "xl:list -x                                  | xl:list: unknown option '-x' (see 'help xl:list')",
+        "xl:destroy --force                          | xl:destroy: unknown option '--force' (see 'help xl:destroy')",
+        "xl:restore -x                               | xl:restore: unknown option '-x' (see 'help xl:restore')",
+        "guest:ping keeper --nope                    | guest:ping: unknown option '--nope' (see 'help guest:ping')",
+        "evtchn:list -a                              | evtchn:list: unknown option '-a' (see 'help evtchn:list')",
         "xl:save keeper                              | Cannot coerce save(",
         "xl:save nobody /tmp/n.save                  | no domain named 'nobody'",
         "xl:save keeper /nonexistent/k.save          | xl:save: cannot write /nonexistent/k.save: no directory /nonexistent",

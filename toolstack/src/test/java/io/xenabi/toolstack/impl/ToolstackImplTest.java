@@ -116,4 +116,16 @@ class ToolstackImplTest {
                 + " domain was destroyed", e.getMessage());
         assertEquals(before, hv.list().stream().map(DomainInfo::name).toList());
     }
+
+    @Test
+    void theJsonNamesRealVariantsOnly() {
+        // No abi_permit: every bit; only the advanced variant present (FIFO) is named, no bitN.
+        String dry = toolstack.configJson(hv.defaults("gina"));
+        assertTrue(dry.contains("\"names\" : [ \"evtchn-fifo\" ]"), dry);
+        int d = toolstack.create(DomainConfig.named("gina").withAbiPermit(0));
+        String json = toolstack.listJson(d);
+        assertTrue(json.startsWith("[ {") && json.contains("\"domid\" : " + d) && json.contains("\"names\" : [ ]"),
+                json);
+        assertFalse(toolstack.listJson(-1).matches("(?s).*\\bbit[0-9]+.*"));
+    }
 }
