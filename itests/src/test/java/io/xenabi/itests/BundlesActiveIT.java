@@ -53,7 +53,21 @@ public class BundlesActiveIT {
             }
         }
         assertTrue("not active: " + notActive, notActive.isEmpty());
-        assertEquals("the ten xenabi bundles", 10, xenabi);
+        assertEquals("the eleven xenabi bundles", 11, xenabi);
+    }
+
+    @Inject
+    private io.xenabi.toolstack.Toolstack toolstack;
+
+    @Test
+    public void theToolstackServesTheXlVerbsOverTheHypervisor() {
+        int d = toolstack.create(hypervisor.defaults("ts"));
+        try {
+            String json = toolstack.listJson(d);
+            assertTrue(json, json.contains("\"name\" : \"ts\"") && json.contains("\"evtchn-fifo\""));
+        } finally {
+            hypervisor.destroy(d);
+        }
     }
 
     @Test

@@ -64,7 +64,10 @@ public final class XenabiMain implements Callable<Integer> {
                     result = session.execute(command);
                 } catch (Exception e) {
                     out.flush();
-                    err.println("xenabi: " + command + ": " + explain(command, oneLine(e)));
+                    String cause = oneLine(e);
+                    String option = cause.startsWith("Cannot coerce ") ? Usage.unknownOption(session, command) : null;
+                    err.println("xenabi: " + command + ": " + (option != null ? unknownOption(command, option)
+                            : explain(command, cause)));
                     return 1;
                 }
                 if (result != null) {
@@ -74,6 +77,12 @@ public final class XenabiMain implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The usage error of an option {@code command} does not take. */
+    static String unknownOption(String command, String option) {
+        String name = command.trim().split("\\s+", 2)[0];
+        return name + ": unknown option '" + option + "' (see 'help " + name + "')";
     }
 
     /** Gogo's message for arguments no method accepts, said in a person's words. */

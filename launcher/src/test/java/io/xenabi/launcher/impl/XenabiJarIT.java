@@ -123,6 +123,44 @@ class XenabiJarIT {
     }
 
     @Test
+    void anUnknownOptionIsOneUsageLineNamingIt() throws Exception {
+        Run r = run("xl:create name=keep; xl:list -x; xl:create name=never");
+        assertEquals(1, r.status());
+        assertEquals(List.of("xenabi: xl:list -x: xl:list: unknown option '-x' (see 'help xl:list')"), r.errLines());
+        assertTrue(!r.out().contains("never"), r.out());
+        r = run("guest:ping --count 3 --bogus a b");
+        assertEquals(1, r.status());
+        assertEquals(List.of("xenabi: guest:ping --count 3 --bogus a b: guest:ping: unknown option '--bogus'"
+                + " (see 'help guest:ping')"), r.errLines());
+    }
+
+    @Test
+    void theProductNamesRealVariantsOnly() throws Exception {
+        Path cfg = home.resolve("vm.cfg");
+        Files.writeString(cfg, "name = \"vm\"\n");
+        Run r = run("xl:create --dry-run " + cfg + "; xl:create " + cfg + "; xl:list; xl:info vm; xl:list -l vm");
+        assertEquals(0, r.status(), r.errLines().toString());
+        String out = r.out();
+        assertTrue(out.contains("\"names\" : [ \"evtchn-fifo\", \"gnttab-v2\" ]"), out);
+        assertFalse(out.matches("(?s).*\\bbit[0-9]+.*"), out);
+        String json = out.substring(out.lastIndexOf("[ {"));
+        List<String> names = new ArrayList<>();
+        try (var parser = new com.fasterxml.jackson.core.JsonFactory().createParser(json)) {
+            boolean inNames = false;
+            for (var t = parser.nextToken(); t != null; t = parser.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && parser.currentName().equals("names")) {
+                    inNames = true;
+                } else if (t == com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                    inNames = false;
+                } else if (inNames && t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                    names.add(parser.getText());
+                }
+            }
+        }
+        assertEquals(List.of("evtchn-fifo", "gnttab-v2"), names, "the output parses as JSON: " + json);
+    }
+
+    @Test
     void theProductListensOnNoSocketAndHasNoRemoteShellCommand() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/net")), "Linux /proc");
         Process p = start("xl:create name=a; guest:start a; help; echo listening-check; sleep 2");

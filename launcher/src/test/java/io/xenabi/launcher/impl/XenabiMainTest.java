@@ -34,6 +34,15 @@ class XenabiMainTest {
         public void quiet() {
             ran.add("quiet");
         }
+
+        public String opts(
+                @org.apache.felix.service.command.Parameter(names = {"-v", "--verbose"}, presentValue = "true",
+                        absentValue = "false") boolean verbose,
+                @org.apache.felix.service.command.Parameter(names = "--count", absentValue = "1") String count,
+                String who) {
+            ran.add("opts " + verbose + " " + count + " " + who);
+            return who;
+        }
     }
 
     private final ThreadIOImpl threadIO = new ThreadIOImpl();
@@ -80,6 +89,23 @@ class XenabiMainTest {
         assertEquals(1, run("t:hello a b c"));
         assertEquals("xenabi: t:hello a b c: wrong number or kind of arguments (see 'help t:hello')\n",
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anUnknownOptionIsOneLineNamingIt() {
+        assertEquals(1, run("t:opts -v -x bob"));
+        assertEquals("xenabi: t:opts -v -x bob: t:opts: unknown option '-x' (see 'help t:opts')\n",
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of(), probe.ran);
+    }
+
+    @Test
+    void optionsAndTheirValuesAreNotUnknown() {
+        assertEquals(0, run("t:opts --verbose --count -3 bob; t:opts -v ann"));
+        assertEquals(List.of("opts true -3 bob", "opts true 1 ann"), probe.ran);
+        assertEquals(1, run("t:opts --count 2 bob extra"));
+        assertEquals("xenabi: t:opts --count 2 bob extra: wrong number or kind of arguments (see 'help t:opts')\n",
+                err.toString(StandardCharsets.UTF_8), "too many words, no unknown option");
     }
 
     @Test

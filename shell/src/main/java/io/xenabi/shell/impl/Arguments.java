@@ -30,4 +30,33 @@ final class Arguments {
             throw new IllegalArgumentException(command + ": " + what + " '" + v + "' is not a number");
         }
     }
+
+    /** {@code file} as a path; otherwise {@code xl:save: 'F' is not a file name (why)}. */
+    static java.nio.file.Path path(String command, String file) {
+        if (file.length() > 1 && file.startsWith("-")) {
+            throw unknownOption(command, file);
+        }
+        try {
+            return java.nio.file.Path.of(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(command + ": '" + file + "' is not a file name (" + e.getReason() + ")");
+        }
+    }
+
+    /**
+     * The domain {@code dom} names (an id or a name, as xl takes it). A word that looks like an
+     * option is one the command does not take (no domain name starts with '-'), said as
+     * {@code xl:list: unknown option '-x' (see 'help xl:list')}.
+     */
+    static int domain(io.xenabi.domain.Hypervisor hypervisor, String command, String dom) {
+        if (dom != null && dom.length() > 1 && dom.startsWith("-") && !dom.matches("-[0-9]+")) {
+            throw unknownOption(command, dom);
+        }
+        return hypervisor.resolve(dom);
+    }
+
+    /** The usage error of an option {@code command} does not take. */
+    static IllegalArgumentException unknownOption(String command, String option) {
+        return new IllegalArgumentException(command + ": unknown option '" + option + "' (see 'help " + command + "')");
+    }
 }

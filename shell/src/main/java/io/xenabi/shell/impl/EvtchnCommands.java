@@ -30,13 +30,13 @@ public final class EvtchnCommands {
 
     @Descriptor("list a domain's open event channels")
     public String list(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "evtchn:list", dom);
         return portTable(hypervisor.ports(domid));
     }
 
     @Descriptor("set an event channel pending from outside the guest")
     public String inject(@Descriptor("domain id or name") String dom, @Descriptor("port") String port) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "evtchn:inject", dom);
         int p = Arguments.nonNegativeInt("evtchn:inject", "port", port);
         int rc = hypervisor.inject(domid, p);
         if (rc < 0) {

@@ -26,13 +26,13 @@ public final class GnttabCommands {
 
     @Descriptor("list the grant entries a domain has in use: ref, flags, granted-to domain, frame, version, active maps")
     public String list(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "gnttab:list", dom);
         return grantTable(hypervisor.grants(domid));
     }
 
     @Descriptor("say which grant-table version a domain uses")
     public String version(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "gnttab:version", dom);
         String name = hypervisor.info(domid).orElseThrow().name();
         return name + " (domain " + domid + "): grant table version " + hypervisor.grantVersion(domid);
     }

@@ -51,14 +51,14 @@ public final class GuestCommands {
             @Parameter(names = "--abi", absentValue = "auto") String abi,
             @Descriptor("domain id or name") String dom) {
         AbiMode mode = parseAbi(abi);
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "guest:start", dom);
         GuestKernel k = guests.start(domid, mode);
         return startedLine(k.name(), domid, k.abi().variantName(), k.stats().fallbackReason());
     }
 
     @Descriptor("stop the guest kernel of a domain (joins its vCPUs, resets its event channels)")
     public String stop(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "guest:stop", dom);
         String name = nameOf(domid);
         guests.stop(domid);
         return "guest " + name + " (domain " + domid + ") stopped";
@@ -94,8 +94,8 @@ public final class GuestCommands {
             throw new IllegalArgumentException("guest:share: give --copy or --map, not both");
         }
         ShareMode mode = copy ? ShareMode.COPY : ShareMode.MAP;
-        int f = hypervisor.resolve(from);
-        int t = hypervisor.resolve(to);
+        int f = Arguments.domain(hypervisor, "guest:share", from);
+        int t = Arguments.domain(hypervisor, "guest:share", to);
         ShareResult r = guests.share(f, t, n, v, mode);
         return shareLine(nameOf(f), nameOf(t), r);
     }
@@ -129,27 +129,11 @@ public final class GuestCommands {
 
     /** "all", "none" or "" (nothing), or comma-separated qualified names of variants. */
     long permitBits(String list) {
-        String l = list.trim();
-        if (l.equals("all") || l.equals("*")) {
-            return io.xenabi.abi.AbiCapability.ALL;
+        try {
+            return io.xenabi.toolstack.VariantNames.parse(list, hypervisor.variants());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("guest:scenario: " + e.getMessage());
         }
-        long bits = 0;
-        if (l.isEmpty() || l.equals("none")) {
-            return 0;
-        }
-        for (String name : l.split(",")) {
-            String q = name.trim();
-            int bit = io.xenabi.abi.AbiCapability.bitOf(q);
-            if (bit == -2) {
-                bit = hypervisor.variants().stream().filter(v -> v.qualifiedName().equals(q))
-                        .mapToInt(io.xenabi.abi.AbiVariant::capability).findFirst().orElse(-2);
-            }
-            if (bit == -2) {
-                throw new IllegalArgumentException("guest:scenario: no ABI variant is named '" + q + "'");
-            }
-            bits |= io.xenabi.abi.AbiCapability.mask(bit);
-        }
-        return bits;
     }
 
     static String shareLine(String from, String to, ShareResult r) {
@@ -177,8 +161,8 @@ public final class GuestCommands {
         if (ms == 0) {
             throw new IllegalArgumentException("guest:ping: --timeout must be at least 1 ms");
         }
-        int f = hypervisor.resolve(from);
-        int t = hypervisor.resolve(to);
+        int f = Arguments.domain(hypervisor, "guest:ping", from);
+        int t = Arguments.domain(hypervisor, "guest:ping", to);
         if (background) {
             String fromName = nameOf(f);
             String toName = nameOf(t);
@@ -221,7 +205,7 @@ public final class GuestCommands {
 
     @Descriptor("show what a guest kernel's event front-end has seen")
     public String stats(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "guest:stats", dom);
         return statsText(nameOf(domid), guests.stats(domid));
     }
 

@@ -2,17 +2,15 @@ package io.xenabi.shell.impl;
 
 import io.xenabi.abi.AbiCapability;
 import io.xenabi.abi.AbiVariant;
-import io.xenabi.abi.SchedOp;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainInfo;
-import io.xenabi.domain.Restored;
-import java.util.Map;
-import io.xenabi.domain.xl.XlConfig;
-import org.apache.felix.service.command.Parameter;
-import io.xenabi.guest.AbiMode;
-import io.xenabi.guest.GuestKernel;
-import io.xenabi.guest.Guests;
 import io.xenabi.domain.Hypervisor;
+import io.xenabi.toolstack.Rebooted;
+import io.xenabi.toolstack.RestoredDomain;
+import io.xenabi.toolstack.Toolstack;
+import io.xenabi.toolstack.VariantNames;
+import io.xenabi.toolstack.xl.XlConfig;
+import org.apache.felix.service.command.Parameter;
 import java.util.List;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
@@ -36,25 +34,25 @@ import org.osgi.service.component.annotations.Reference;
 })
 public final class XlCommands {
     private final Hypervisor hypervisor;
-    private final Guests guests;
+    private final Toolstack toolstack;
 
     @Activate
     public XlCommands(@Reference(name = "hypervisor") Hypervisor hypervisor,
-            @Reference(name = "guests") Guests guests) {
+            @Reference(name = "toolstack") Toolstack toolstack) {
         this.hypervisor = hypervisor;
-        this.guests = guests;
+        this.toolstack = toolstack;
     }
 
     @Descriptor("pause a domain: its vCPUs stop until unpaused")
     public String pause(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:pause", dom);
         hypervisor.pause(domid);
         return "paused domain " + domid + " (" + nameOf(domid) + ")";
     }
 
     @Descriptor("unpause a paused domain")
     public String unpause(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:unpause", dom);
         hypervisor.unpause(domid);
         return "unpaused domain " + domid + " (" + nameOf(domid) + ")";
     }
@@ -62,96 +60,36 @@ public final class XlCommands {
     @Descriptor("shut a domain down: its guest kernel stops cleanly, then the domain powers off (kept until"
             + " xl:destroy)")
     public String shutdown(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:shutdown", dom);
         String name = nameOf(domid);
-        if (guests.kernel(domid).isPresent()) {
-            guests.stop(domid);
-        }
-        hypervisor.shutdown(domid, SchedOp.SHUTDOWN_poweroff);
+        toolstack.shutdown(domid);
         return "shut down domain " + domid + " (" + name + ")";
     }
 
     @Descriptor("reboot a domain as xl's on_reboot=restart does: shut it down, destroy it, create it again"
             + " with the same configuration (a new domid) and boot its guest kernel again if one ran")
     public String reboot(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
-        DomainInfo info = hypervisor.info(domid).orElseThrow();
-        AbiMode mode = guests.kernel(domid).map(GuestKernel::mode).orElse(null);
-        if (mode != null) {
-            guests.stop(domid);
-        }
-        hypervisor.shutdown(domid, SchedOp.SHUTDOWN_reboot);
-        hypervisor.destroy(domid);
-        int again = hypervisor.create(info.config());
-        String guest = "";
-        if (mode != null) {
-            guest = ", guest on " + guests.start(again, mode).abi().variantName();
-        }
-        return "rebooted " + info.name() + ": domain " + domid + " -> " + again + guest;
+        Rebooted r = toolstack.reboot(Arguments.domain(hypervisor, "xl:reboot", dom));
+        return "rebooted " + r.name() + ": domain " + r.before() + " -> " + r.after()
+                + (r.guestAbi().isEmpty() ? "" : ", guest on " + r.guestAbi());
     }
 
     @Descriptor("save a domain to FILE and destroy it (xl save): its guest kernel is suspended first; the image"
             + " keeps the configuration with the permit bitmap, the memory and the variants the guest used")
     public String save(@Descriptor("domain id or name") String dom, @Descriptor("image file to write") String file) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:save", dom);
         String name = nameOf(domid);
-        java.nio.file.Path target = writableTarget(file);
-        Map<String, String> notes = new java.util.LinkedHashMap<>();
-        guests.kernel(domid).ifPresent(k -> notes.put(GUEST_MODE, k.mode().name()));
-        if (notes.containsKey(GUEST_MODE)) {
-            guests.suspend(domid);
-        }
-        hypervisor.save(domid, target, notes);
+        toolstack.save(domid, Arguments.path("xl:save", file));
         return "saved domain " + domid + " (" + name + ") to " + file;
-    }
-
-    /**
-     * {@code file} once it is known an image can be written there: as xl opens the file before it
-     * suspends the domain, a bad destination is refused while the guest still runs.
-     */
-    private static java.nio.file.Path writableTarget(String file) {
-        java.nio.file.Path target;
-        try {
-            target = java.nio.file.Path.of(file);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw new IllegalArgumentException("xl:save: '" + file + "' is not a file name (" + e.getReason() + ")");
-        }
-        java.nio.file.Path folder = target.toAbsolutePath().getParent();
-        if (java.nio.file.Files.isDirectory(target)) {
-            throw new IllegalArgumentException("xl:save: " + file + " is a directory");
-        }
-        if (folder == null || !java.nio.file.Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("xl:save: cannot write " + file + ": no directory " + folder);
-        }
-        if (!java.nio.file.Files.isWritable(folder)) {
-            throw new IllegalArgumentException("xl:save: cannot write " + file + ": permission denied");
-        }
-        return target;
     }
 
     @Descriptor("restore a domain from an image written by xl:save (xl restore); a guest kernel that ran is"
             + " booted again through its resume path (it rebinds, and sets FIFO up again if it had it)")
     public String restore(@Descriptor("image file") String file) {
-        Restored r = hypervisor.restore(java.nio.file.Path.of(file));
-        String mode = r.notes().get(GUEST_MODE);
-        String guest = "";
-        if (mode != null) {
-            try {
-                guest = ", guest resumed on " + guests.start(r.domid(), AbiMode.valueOf(mode)).abi().variantName();
-            } catch (RuntimeException e) {
-                // Nothing half-done: a domain whose guest cannot resume is not left behind.
-                hypervisor.destroy(r.domid());
-                String why = e instanceof IllegalArgumentException ? "the image names an unknown guest mode"
-                        : e.getMessage();
-                throw new IllegalArgumentException("xl:restore: the guest could not resume (" + why
-                        + "); the restored domain was destroyed");
-            }
-        }
-        return "restored " + nameOf(r.domid()) + " as domain " + r.domid() + guest;
+        RestoredDomain r = toolstack.restore(Arguments.path("xl:restore", file));
+        return "restored " + r.name() + " as domain " + r.domid()
+                + (r.guestAbi().isEmpty() ? "" : ", guest resumed on " + r.guestAbi());
     }
-
-    /** The note xl:save keeps with the image: the mode the guest kernel was booted with. */
-    static final String GUEST_MODE = "guest.mode";
 
     private String nameOf(int domid) {
         return hypervisor.info(domid).map(DomainInfo::name).orElse("?");
@@ -165,17 +103,16 @@ public final class XlCommands {
             @Descriptor("[FILE] [name=NAME] [vcpus=N] [memory=MiB] [max_event_channels=N] [max_grant_frames=N]"
                     + " [max_maptrack_frames=N] [type=pv|pvh|hvm] [xen_extensions=0|1]; the rest from the file, then"
                     + " the host defaults") String... args) {
-        List<AbiVariant> variants = hypervisor.variants();
         DomainConfig base = hypervisor.defaults("-");
         List<String> settings = new java.util.ArrayList<>(java.util.Arrays.asList(args == null ? new String[0] : args));
         XlConfig file = null;
         for (String s : settings) {
             if (s.startsWith("-")) {
-                throw new IllegalArgumentException("xl:create: unknown option '" + s + "' (see 'help xl:create')");
+                throw Arguments.unknownOption("xl:create", s);
             }
         }
         if (!settings.isEmpty() && !settings.get(0).contains("=")) {
-            file = XlConfig.read(java.nio.file.Path.of(settings.remove(0)), base, variants);
+            file = toolstack.readConfig(java.nio.file.Path.of(settings.remove(0)));
             base = file.config();
             for (String w : file.warnings()) {
                 System.err.println("warning: " + w);
@@ -183,30 +120,33 @@ public final class XlCommands {
         }
         DomainConfig cfg = CreateArgs.parse(base, settings.toArray(new String[0]));
         if (dryRun) {
-            List<String> names = file != null && file.config().abiPermit() == cfg.abiPermit() ? file.permitNames()
-                    : permitList(cfg.abiPermit(), variants);
-            return new XlConfig(cfg, names, List.of()).toJson();
+            return toolstack.configJson(cfg);
         }
-        int domid = hypervisor.create(cfg);
+        int domid = toolstack.create(cfg);
         String name = hypervisor.info(domid).map(DomainInfo::name).orElse("?");
         return "created domain " + domid + " (" + name + ")";
     }
 
-    /** The permitted variants' names for a bitmap (stable names, present variants, bitN). */
-    static List<String> permitList(long bits, List<AbiVariant> variants) {
-        String s = permitNames(bits, variants);
-        return s.equals("-") ? List.of() : s.equals("all") ? List.of("all") : List.of(s.split(","));
-    }
-
     @Descriptor("list domains: name, id, vCPUs, memory, event-channel ABI, grant version, ports in use, state,"
-            + " permitted advanced variants")
-    public String list() {
-        return listTable(hypervisor.list(), hypervisor.variants());
+            + " permitted advanced variants; -l prints each domain's configuration as JSON, as 'xl list -l'")
+    public String list(
+            @Descriptor("print each domain's configuration (with its permit set by variant name) as JSON")
+            @Parameter(names = {"-l", "--long"}, presentValue = "true", absentValue = "false") boolean longFormat,
+            @Descriptor("[DOM]: only this domain, by id or name") String... dom) {
+        if (dom != null && dom.length > 1) {
+            throw new IllegalArgumentException("xl:list: give at most one domain, not " + dom.length);
+        }
+        int domid = dom == null || dom.length == 0 ? -1 : Arguments.domain(hypervisor, "xl:list", dom[0]);
+        if (longFormat) {
+            return toolstack.listJson(domid);
+        }
+        List<DomainInfo> domains = domid < 0 ? hypervisor.list() : List.of(hypervisor.info(domid).orElseThrow());
+        return listTable(domains, hypervisor.variants());
     }
 
     @Descriptor("show a domain's ABI variants per family: permitted, available, in use")
     public String info(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:info", dom);
         return infoText(hypervisor.info(domid).orElseThrow(), hypervisor.variants());
     }
 
@@ -227,32 +167,14 @@ public final class XlCommands {
         return out.append(t).toString();
     }
 
-    /**
-     * The permitted advanced variants by name: "all" for the full bitmap, "-" for none, else the
-     * names of the variants present whose bit is set (stable public names for absent ones) and
-     * "bitN" for bits no known variant owns.
-     */
+    /** The permitted advanced variants in one word (see {@link VariantNames#summary}). */
     static String permitNames(long permit, List<AbiVariant> present) {
-        if (permit == AbiCapability.ALL) {
-            return "all";
-        }
-        List<String> names = new java.util.ArrayList<>();
-        for (int bit = 0; bit <= AbiCapability.MAX_BIT; bit++) {
-            if ((permit & (1L << bit)) == 0) {
-                continue;
-            }
-            int b = bit;
-            String name = present.stream().filter(v -> v.capability() == b).map(AbiVariant::qualifiedName).findFirst()
-                    .orElse(b == AbiCapability.XENABI_CAP_EVTCHN_FIFO ? "evtchn-fifo"
-                            : b == AbiCapability.XENABI_CAP_GNTTAB_V2 ? "gnttab-v2" : "bit" + b);
-            names.add(name);
-        }
-        return names.isEmpty() ? "-" : String.join(",", names);
+        return VariantNames.summary(permit, present);
     }
 
     @Descriptor("destroy a domain")
     public String destroy(@Descriptor("domain id or name") String dom) {
-        int domid = hypervisor.resolve(dom);
+        int domid = Arguments.domain(hypervisor, "xl:destroy", dom);
         String name = hypervisor.info(domid).map(DomainInfo::name).orElse(dom);
         hypervisor.destroy(domid);
         return "destroyed domain " + domid + " (" + name + ")";

@@ -9,6 +9,7 @@ import io.xenabi.domain.DomainException;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.impl.GuestsImpl;
+import io.xenabi.toolstack.impl.ToolstackImpl;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -39,8 +40,8 @@ class CommandsInGogoTest {
         threadIo = new ThreadIOImpl();
         threadIo.start();
         CommandProcessorImpl processor = new CommandProcessorImpl(threadIo);
-        register(processor, "xl", new XlCommands(hv, guests), "create", "list", "info", "destroy", "pause",
-                "unpause", "shutdown", "reboot", "save", "restore");
+        register(processor, "xl", new XlCommands(hv, new ToolstackImpl(hv, guests)), "create", "list", "info",
+                "destroy", "pause", "unpause", "shutdown", "reboot", "save", "restore");
         register(processor, "evtchn", new EvtchnCommands(hv), "list", "inject");
         register(processor, "guest", new GuestCommands(hv, guests), "start", "stop", "list", "ping", "stats",
                 "join");
@@ -78,6 +79,30 @@ class CommandsInGogoTest {
                 java.util.List.of(rows[2].trim().split("\\s+")));
         assertEquals("destroyed domain 1 (alice)", run("xl:destroy alice"));
         assertEquals(2, run("xl:list").split("\n").length);
+    }
+
+    @Test
+    void listLongPrintsEachDomainsConfigurationAsJson() throws Exception {
+        run("xl:create name=alice vcpus=2");
+        String all = run("xl:list -l");
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (var p = new com.fasterxml.jackson.core.JsonFactory().createParser(all)) {
+            for (var t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && p.currentName().equals("name")) {
+                    p.nextToken();
+                    names.add(p.getText());
+                }
+            }
+        }
+        assertEquals(java.util.List.of("Domain-0", "alice"), names, all);
+        String one = run("xl:list --long alice");
+        assertTrue(one.contains("\"domid\" : 1") && one.contains("\"vcpus\" : 2") && !one.contains("Domain-0"), one);
+        assertTrue(one.contains("\"abi_permit\" : {"), one);
+        String[] rows = run("xl:list alice").split("\n");
+        assertEquals(2, rows.length);
+        assertTrue(rows[1].startsWith("alice"), rows[1]);
+        Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:list alice bob"));
+        assertEquals("xl:list: give at most one domain, not 2", e.getMessage());
     }
 
     @Test
@@ -213,6 +238,13 @@ class CommandsInGogoTest {
         "xl:shutdown nobody                          | no domain named 'nobody'",
         "xl:reboot nobody                            | no domain named 'nobody'",
         "xl:info nobody                              | no domain named 'nobody'",
+        "xl:list nobody                              | no domain named 'nobody'",
+        "xl:list -l nobody                           | no domain named 'nobody'",
+        "xl:list -x                                  | xl:list: unknown option '-x' (see 'help xl:list')",
+        "xl:destroy --force                          | xl:destroy: unknown option '--force' (see 'help xl:destroy')",
+        "xl:restore -x                               | xl:restore: unknown option '-x' (see 'help xl:restore')",
+        "guest:ping keeper --nope                    | guest:ping: unknown option '--nope' (see 'help guest:ping')",
+        "evtchn:list -a                              | evtchn:list: unknown option '-a' (see 'help evtchn:list')",
         "xl:save keeper                              | Cannot coerce save(",
         "xl:save nobody /tmp/n.save                  | no domain named 'nobody'",
         "xl:save keeper /nonexistent/k.save          | xl:save: cannot write /nonexistent/k.save: no directory /nonexistent",
@@ -259,7 +291,7 @@ class CommandsInGogoTest {
         run("xl:create name=keeper");
         int ivy = hv.create(io.xenabi.domain.DomainConfig.named("ivy"));
         java.nio.file.Path image = dir.resolve("ivy.save");
-        hv.save(ivy, image, Map.of(XlCommands.GUEST_MODE, "BOGUS"));
+        hv.save(ivy, image, Map.of(io.xenabi.toolstack.Toolstack.GUEST_MODE, "BOGUS"));
         java.util.List<io.xenabi.domain.DomainInfo> before = hv.list();
         Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:restore " + image));
         assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode); the restored"

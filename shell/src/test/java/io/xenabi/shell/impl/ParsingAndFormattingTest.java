@@ -98,14 +98,6 @@ class ParsingAndFormattingTest {
     }
 
     @Test
-    void permitNamesUseTheVariantsPresentAndTheStableBits() {
-        io.xenabi.abi.AbiVariant v3 = new io.xenabi.abi.AbiVariant("gnttab", "v3", 2);
-        assertEquals("all", XlCommands.permitNames(io.xenabi.abi.AbiCapability.ALL, List.of()));
-        assertEquals("-", XlCommands.permitNames(0, List.of()));
-        assertEquals("gnttab-v2,gnttab-v3,bit9", XlCommands.permitNames(2 | 4 | (1 << 9), List.of(v3)));
-    }
-
-    @Test
     void evtchnListShowsTheRemoteEndAndFlags() {
         PortInfo inter = new PortInfo(3, EvtchnOp.EVTCHNSTAT_interdomain, 0, 2, 4, -1, -1, 7, true, false, "");
         PortInfo virq = new PortInfo(5, EvtchnOp.EVTCHNSTAT_virq, 1, -1, -1, 0, -1, 7, false, true, "sel=0");

@@ -4,7 +4,7 @@
  */
 @Export
 @Version("1.0.0")
-package io.xenabi.domain.xl;
+package io.xenabi.toolstack.xl;
 
 import org.osgi.annotation.bundle.Export;
 import org.osgi.annotation.versioning.Version;

@@ -1,4 +1,4 @@
-package io.xenabi.domain.xl;
+package io.xenabi.toolstack.xl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

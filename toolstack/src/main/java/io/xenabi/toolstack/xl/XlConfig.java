@@ -1,4 +1,4 @@
-package io.xenabi.domain.xl;
+package io.xenabi.toolstack.xl;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -7,6 +7,7 @@ import io.xenabi.abi.AbiVariant;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainException;
 import io.xenabi.domain.DomainType;
+import io.xenabi.toolstack.VariantNames;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -176,7 +177,7 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         if (type != DomainType.HVM && !extensions) {
             warnings.add(source + ": xen_extensions = 0 only applies to HVM guests; ignored");
         }
-        return new XlConfig(config, names(bits, variants), List.copyOf(warnings));
+        return new XlConfig(config, VariantNames.names(bits, variants), List.copyOf(warnings));
     }
 
     private static XlConfigException err(String source, XlValue v, String cause) {
@@ -219,19 +220,6 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         throw err(source, v, key + " must be a boolean (0 or 1)");
     }
 
-    private static int bitOf(String name, List<AbiVariant> variants) {
-        int bit = AbiCapability.bitOf(name);
-        if (bit != -2) {
-            return bit;
-        }
-        for (AbiVariant v : variants) {
-            if (v.qualifiedName().equals(name)) {
-                return v.capability();
-            }
-        }
-        return -2;
-    }
-
     private static long permitBits(String source, XlValue v, List<AbiVariant> variants) {
         if (!v.isList()) {
             throw err(source, v, "abi_permit must be a list of variant names, e.g. [ \"evtchn-fifo\" ]");
@@ -241,8 +229,8 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
             if (!item.isString()) {
                 throw err(source, item, "abi_permit entries must be quoted variant names");
             }
-            int bit = bitOf(item.text(), variants);
-            if (bit == -2) {
+            int bit = VariantNames.bitOf(item.text(), variants);
+            if (bit == VariantNames.UNKNOWN) {
                 throw err(source, item, "no ABI variant is named '" + XlParser.shown(item.text()) + "'");
             }
             if (bit == AbiCapability.BASE) {
@@ -253,50 +241,36 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         return bits;
     }
 
-    /** The qualified names of the bits set, as far as they are known ({@code bitN} otherwise). */
-    static List<String> names(long bits, List<AbiVariant> variants) {
-        List<String> out = new ArrayList<>();
-        for (int bit = 0; bit <= AbiCapability.MAX_BIT; bit++) {
-            if ((bits & (1L << bit)) == 0) {
-                continue;
-            }
-            String name = bit == AbiCapability.XENABI_CAP_EVTCHN_FIFO ? "evtchn-fifo"
-                    : bit == AbiCapability.XENABI_CAP_GNTTAB_V2 ? "gnttab-v2" : null;
-            for (AbiVariant v : variants) {
-                if (v.capability() == bit) {
-                    name = v.qualifiedName();
-                }
-            }
-            out.add(name != null ? name : "bit" + bit);
-        }
-        return List.copyOf(out);
-    }
-
     /** The resolved configuration as JSON, as {@code xl create -n} prints it. */
     public String toJson() {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = new JsonFactory().createGenerator(w).useDefaultPrettyPrinter()) {
-            g.writeStartObject();
-            g.writeStringField("name", config.name());
-            g.writeStringField("type", config.type().name().toLowerCase(Locale.ROOT));
-            g.writeNumberField("vcpus", config.vcpus());
-            g.writeNumberField("memory", config.memoryMiB());
-            g.writeNumberField("max_event_channels", config.maxEventChannels());
-            g.writeNumberField("max_grant_frames", config.maxGrantFrames());
-            g.writeNumberField("max_maptrack_frames", config.maxMaptrackFrames());
-            g.writeBooleanField("xen_extensions", config.xenExtensions());
-            g.writeObjectFieldStart("abi_permit");
-            g.writeArrayFieldStart("names");
-            for (String n : permitNames) {
-                g.writeString(n);
-            }
-            g.writeEndArray();
-            g.writeStringField("bitmap", "0x" + Long.toHexString(config.abiPermit()));
-            g.writeEndObject();
-            g.writeEndObject();
+            write(g, config, permitNames);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return w.toString();
+    }
+
+    /** Writes {@code config} as one JSON object, its permit set by {@code permitNames} and bitmap. */
+    public static void write(JsonGenerator g, DomainConfig config, List<String> permitNames) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", config.name());
+        g.writeStringField("type", config.type().name().toLowerCase(Locale.ROOT));
+        g.writeNumberField("vcpus", config.vcpus());
+        g.writeNumberField("memory", config.memoryMiB());
+        g.writeNumberField("max_event_channels", config.maxEventChannels());
+        g.writeNumberField("max_grant_frames", config.maxGrantFrames());
+        g.writeNumberField("max_maptrack_frames", config.maxMaptrackFrames());
+        g.writeBooleanField("xen_extensions", config.xenExtensions());
+        g.writeObjectFieldStart("abi_permit");
+        g.writeArrayFieldStart("names");
+        for (String n : permitNames) {
+            g.writeString(n);
+        }
+        g.writeEndArray();
+        g.writeStringField("bitmap", "0x" + Long.toHexString(config.abiPermit()));
+        g.writeEndObject();
+        g.writeEndObject();
     }
 }

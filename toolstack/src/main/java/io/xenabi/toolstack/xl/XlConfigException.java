@@ -1,4 +1,4 @@
-package io.xenabi.domain.xl;
+package io.xenabi.toolstack.xl;
 
 import io.xenabi.domain.DomainException;
 
