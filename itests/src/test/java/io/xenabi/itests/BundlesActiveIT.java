@@ -53,7 +53,7 @@ public class BundlesActiveIT {
             }
         }
         assertTrue("not active: " + notActive, notActive.isEmpty());
-        assertEquals("the ten xenabi bundles", 10, xenabi);
+        assertEquals("the eleven xenabi bundles", 11, xenabi);
     }
 
     @Test
