@@ -67,14 +67,7 @@ public class GrantCopyBench {
             front.mem.write((FRONT_GFN + i) * GuestPage.PAGE_SIZE, data, 0, data.length);
             front.grant(FIRST_REF + i, back.domid, FRONT_GFN + i, GrantFlags.GTF_permit_access | GrantFlags.GTF_readonly);
             long e = Grantor.ARG + (long) i * SIZEOF_COPY;
-            back.mem.write32(e + COPY_SOURCE + COPY_PTR_U, FIRST_REF + i);
-            back.mem.write16(e + COPY_SOURCE + COPY_PTR_DOMID, front.domid);
-            back.mem.write16(e + COPY_SOURCE + COPY_PTR_OFFSET, offset[i]);
-            back.mem.write64(e + COPY_DEST + COPY_PTR_U, BACK_GFN + i);
-            back.mem.write16(e + COPY_DEST + COPY_PTR_DOMID, DomId.DOMID_SELF);
-            back.mem.write16(e + COPY_DEST + COPY_PTR_OFFSET, offset[i]);
-            back.mem.write16(e + COPY_LEN, size);
-            back.mem.write16(e + COPY_FLAGS, GrantFlags.GNTCOPY_source_gref);
+            back.calls.copyFromGrant(e, front.domid, FIRST_REF + i, offset[i], BACK_GFN + i, offset[i], size);
             src[i] = front.mem.page(FRONT_GFN + i);
             dst[i] = back.mem.page(BACK_GFN + i);
         }

@@ -1,24 +1,25 @@
 package io.xenabi.bench;
 
 import io.xenabi.abi.AbiVariant;
-import io.xenabi.abi.DomId;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.Hypercall;
-import io.xenabi.abi.MemoryOp;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
 import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
-import io.xenabi.gnttab.GnttabOp;
-import io.xenabi.gnttab.GrantEntryLayout;
 import io.xenabi.gnttab.v1.impl.GrantTableV1;
 import io.xenabi.gnttab.v2.impl.GrantTableV2;
+import io.xenabi.guest.front.ArgStack;
+import io.xenabi.guest.front.GrantFront;
+import io.xenabi.guest.front.Hypercalls;
+import io.xenabi.guest.front.Layout;
 import java.util.Map;
 
 /**
  * The guest side the grant benchmarks share: a hypervisor with every variant added by hand, as
  * DS would add them, and a domain that maps its grant frames with XENMEM_add_to_physmap and
- * writes its grant entries itself (frame and domid first, flags last), as Linux does.
+ * writes its grant entries itself (frame and domid first, flags last), as Linux does, by the
+ * guest front-end library's {@link GrantFront}.
  */
 final class Grantor {
     /** The struct area each domain builds its hypercall arguments in. */
@@ -26,6 +27,8 @@ final class Grantor {
     /** Where each domain maps its shared grant frame 0 (and status frame 0 under v2). */
     static final long FRAME_GFN = 8;
     static final long STATUS_GFN = 9;
+    /** The set-up hypercalls' argument page. */
+    private static final long SETUP_ARG_GFN = 2;
     /** Ports per event-channel bucket (domain-core allocates ports 64 at a time, as Xen does). */
     static final int BUCKET_PORTS = 64;
 
@@ -33,12 +36,18 @@ final class Grantor {
     final int domid;
     final GuestMemory mem;
     final int version;
+    /** The domain's hypercalls and argument structs, by the guest front-end library. */
+    final Hypercalls calls;
+    private final GrantFront table;
 
     private Grantor(HypervisorImpl hv, int domid, int version) {
         this.hv = hv;
         this.domid = domid;
         this.mem = hv.memory(domid);
         this.version = version;
+        this.calls = new Hypercalls(hv::hypercall, domid, mem);
+        this.table = new GrantFront(calls, new Layout(1, 0, 0, 0, FRAME_GFN, STATUS_GFN),
+                new ArgStack(mem, new long[] {SETUP_ARG_GFN}, () -> -1));
     }
 
     /** A hypervisor with evtchn 2l and fifo, gnttab v1 and v2. */
@@ -63,23 +72,10 @@ final class Grantor {
     static Grantor create(HypervisorImpl hv, String name, int version) {
         Grantor g = new Grantor(hv, hv.create(DomainConfig.named(name)), version);
         if (version != 1) {
-            g.mem.write32(ARG + GnttabOp.SET_VERSION_VERSION, version);
-            check(g.op(GnttabOp.GNTTABOP_set_version, ARG, 1), "set_version");
+            check(g.table.setVersion(0, version), "set_version");
         }
-        g.addToPhysmap(0, FRAME_GFN);
-        if (version == 2) {
-            g.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status, STATUS_GFN);
-        }
+        g.table.mapFrames(1);
         return g;
-    }
-
-    private void addToPhysmap(long idx, long gpfn) {
-        mem.write16(ARG + MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF);
-        mem.write32(ARG + MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_grant_table);
-        mem.write64(ARG + MemoryOp.ADD_TO_PHYSMAP_IDX, idx);
-        mem.write64(ARG + MemoryOp.ADD_TO_PHYSMAP_GPFN, gpfn);
-        check(hv.hypercall(domid, 0, Hypercall.__HYPERVISOR_memory_op, MemoryOp.XENMEM_add_to_physmap, ARG),
-                "add_to_physmap");
     }
 
     long op(int cmd, long gpa, long count) {
@@ -88,17 +84,7 @@ final class Grantor {
 
     /** Grants page {@code gfn} to {@code to} in entry {@code ref} (full page). */
     void grant(int ref, int to, long gfn, int flags) {
-        if (version == 1) {
-            long e = FRAME_GFN * 4096 + ref * 8L;
-            mem.write32(e + GrantEntryLayout.V1_FRAME, (int) gfn);
-            mem.write16(e + GrantEntryLayout.V1_DOMID, to);
-            mem.write16(e + GrantEntryLayout.V1_FLAGS, flags);
-        } else {
-            long e = FRAME_GFN * 4096 + ref * 16L;
-            mem.write64(e + GrantEntryLayout.V2_FULL_PAGE_FRAME, gfn);
-            mem.write16(e + GrantEntryLayout.V2_DOMID, to);
-            mem.write16(e + GrantEntryLayout.V2_FLAGS, flags);
-        }
+        table.grant(ref, to, gfn, flags);
     }
 
     static void check(long rc, String what) {

@@ -21,6 +21,19 @@ public interface Guests {
     GuestKernel start(int domid, AbiMode mode);
 
     /**
+     * Resumes a kernel in a restored {@code domid} on the event-channel ABI it was using when it
+     * was suspended, as Linux's {@code xen_irq_resume} does: under FIFO it sets its control
+     * blocks up again on every vCPU, under 2-level it stays on 2-level, and nothing is probed; then
+     * it binds its per-vCPU IPIs again and starts its vCPU threads. {@code mode} is the mode it
+     * was first booted with, kept for what it reports.
+     *
+     * @throws GuestException when a kernel already runs there, or the ABI cannot be set up again
+     *     (a FIFO kernel in a domain not permitted FIFO: Linux hits {@code BUG()} there)
+     * @since 1.1
+     */
+    GuestKernel resume(int domid, AbiMode mode, EvtchnAbi abi);
+
+    /**
      * Stops the kernel in {@code domid}: wakes every vCPU with its IPI, joins the threads and
      * resets the domain's event channels (EVTCHNOP_reset, back to 2-level) so a new kernel
      * finds the domain clean, as a kexec'd Linux does.
@@ -65,7 +78,7 @@ public interface Guests {
      * maps or copies each and checks the bytes; then the mappings go and {@code from} ends
      * access and reclaims every page.
      *
-     * @throws GuestException when either kernel is not running
+     * @throws GuestException when either kernel is not running (one line naming the domain)
      */
     ShareResult share(int from, int to, int pages, int version, ShareMode mode);
 

@@ -53,7 +53,7 @@ public class BundlesActiveIT {
             }
         }
         assertTrue("not active: " + notActive, notActive.isEmpty());
-        assertEquals("the eleven xenabi bundles", 11, xenabi);
+        assertEquals("the twelve xenabi bundles", 12, xenabi);
     }
 
     @Inject

@@ -1,21 +1,21 @@
 package io.xenabi.guest.impl;
 
-import io.xenabi.abi.DomId;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
-import io.xenabi.abi.Hypercall;
-import io.xenabi.abi.MemoryOp;
-import io.xenabi.abi.SchedOp;
 import io.xenabi.abi.SharedInfo;
 import io.xenabi.abi.XenErrno;
 import io.xenabi.domain.Hypervisor;
-import io.xenabi.evtchn.EvtchnOp;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.EventHandler;
 import io.xenabi.guest.EvtchnAbi;
 import io.xenabi.guest.GuestException;
 import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.GuestStats;
+import io.xenabi.guest.front.ArgStack;
+import io.xenabi.guest.front.EvtchnBoot;
+import io.xenabi.guest.front.EvtchnOps;
+import io.xenabi.guest.front.FrontException;
+import io.xenabi.guest.front.Hypercalls;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +26,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A Linux-like kernel in one domain. The generic layer, after Linux's
  * {@code drivers/xen/events/events_base.c}: boot (map shared_info, choose the ABI with FIFO
- * first and 2-level as the fallback, mask everything), a port-to-handler table, binding and
- * closing through the door, and the per-vCPU upcall loop of {@code xen_evtchn_do_upcall}. What
- * lives in guest memory is left to the ABI's {@link EvtchnOps}.
+ * first and 2-level as the fallback, mask everything) or resume (the ABI it used set up again,
+ * nothing probed), a port-to-handler table, binding and closing through the door, and the
+ * per-vCPU upcall loop of {@code xen_evtchn_do_upcall}. The hypercalls, what lives in guest
+ * memory and the boot and resume sequences are the front-end library's
+ * ({@code io.xenabi.guest.front}).
  */
 final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
     private static final System.Logger LOG = System.getLogger(GuestKernelImpl.class.getName());
@@ -40,13 +42,13 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
     private record Binding(int vcpu, EventHandler handler) {
     }
 
-    private final Hypervisor hv;
     private final int domid;
     private final String name;
     private final AbiMode mode;
     private final int vcpus;
     private final GuestMemory memory;
     private final Physmap physmap;
+    private final Hypercalls calls;
     private final ArgStack args;
     private final Thread[] threads;
     private final int[] wakeIpi;
@@ -59,22 +61,22 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
     private final Map<Integer, LongAdder> perPort = new ConcurrentHashMap<>();
 
     private GuestPage sharedInfo;
-    private final GrantFront grants;
+    private final GrantDriver grants;
     private EvtchnOps ops;
     private String fallbackReason = "";
     private volatile boolean stopping;
     private volatile boolean booted;
 
     GuestKernelImpl(Hypervisor hv, int domid, String name, int vcpus, AbiMode mode) {
-        this.hv = hv;
         this.domid = domid;
         this.name = name;
         this.mode = mode;
         this.vcpus = vcpus;
         this.memory = hv.memory(domid);
         this.physmap = new Physmap(vcpus);
-        this.args = new ArgStack(hv, domid, memory, physmap, this::currentVcpu);
-        this.grants = new GrantFront(memory, physmap, args);
+        this.calls = new Hypercalls(hv::hypercall, domid, memory);
+        this.args = ArgStack.standard(memory, physmap.layout(), this::currentVcpu);
+        this.grants = new GrantDriver(calls, physmap, args);
         this.threads = new Thread[vcpus];
         this.wakeIpi = new int[vcpus];
     }
@@ -85,17 +87,39 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
      * Boots the kernel; on failure nothing keeps running and the exception names the step.
      */
     void boot() {
+        start(null);
+    }
+
+    /**
+     * Resumes the kernel in a restored domain on the ABI it was using, as Linux's
+     * {@code xen_irq_resume} does: FIFO's control blocks set up again on every vCPU, 2-level left
+     * as it is, nothing probed; then the per-vCPU IPIs are bound again and the vCPUs run.
+     */
+    void resume(EvtchnAbi abi) {
+        start(abi);
+    }
+
+    private void start(EvtchnAbi resumeOn) {
         if (memory.nrPages() < physmap.pagesNeeded()) {
             throw new GuestException("domain " + domid + " has " + memory.nrPages() + " pages of RAM; the guest kernel"
                     + " needs " + physmap.pagesNeeded());
         }
-        mapSharedInfo();
-        sharedInfo = memory.page(Physmap.SHARED_INFO_GFN);
-        for (int v = 0; v < vcpus; v++) {
-            setUpcallMask(v, true); // a CPU comes up with interrupts off
+        try {
+            sharedInfo = EvtchnBoot.mapSharedInfo(calls, args, physmap.layout());
+            for (int v = 0; v < vcpus; v++) {
+                setUpcallMask(v, true); // a CPU comes up with interrupts off
+            }
+            if (resumeOn == null) {
+                EvtchnBoot.Chosen chosen = EvtchnBoot.boot(calls, args, physmap.layout(), sharedInfo,
+                        mode != AbiMode.TWO_LEVEL);
+                ops = chosen.ops();
+                fallbackReason = chosen.fallbackReason();
+            } else {
+                ops = EvtchnBoot.resume(calls, args, physmap.layout(), sharedInfo, resumeOn.variantName());
+            }
+        } catch (FrontException e) {
+            throw failure(e.what(), e.rc());
         }
-        ops = chooseAbi();
-        ops.maskAll();
         try {
             for (int v = 0; v < vcpus; v++) {
                 wakeIpi[v] = bindIpi(v, (port, vcpu) -> { });
@@ -114,49 +138,14 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
             shutdown();
             throw e;
         }
-        LOG.log(System.Logger.Level.INFO, "guest {0} (domain {1}): {2} vCPUs, event channels {3}{4}", name, domid,
-                vcpus, ops.abi().variantName(), fallbackReason.isEmpty() ? "" : " (" + fallbackReason + ")");
-    }
-
-    private void mapSharedInfo() {
-        try (ArgStack.Frame f = args.enter(0)) {
-            f.put16(MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF)
-                    .put32(MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_shared_info)
-                    .put64(MemoryOp.ADD_TO_PHYSMAP_IDX, 0)
-                    .put64(MemoryOp.ADD_TO_PHYSMAP_GPFN, Physmap.SHARED_INFO_GFN);
-            check(f.memoryOp(MemoryOp.XENMEM_add_to_physmap), "XENMEM_add_to_physmap(shared_info)");
-        }
-    }
-
-    /**
-     * Linux's {@code xen_evtchn_fifo_init} then {@code xen_evtchn_2l_init}: FIFO on every vCPU,
-     * and on any error 2-level. If a later vCPU fails after the first succeeded, the domain has
-     * already switched to FIFO, so the kernel returns it to 2-level with EVTCHNOP_reset before
-     * driving the bitmaps; otherwise guest and hypervisor would talk past each other.
-     */
-    private EvtchnOps chooseAbi() {
-        TwoLevelEvents twoLevel = new TwoLevelEvents(sharedInfo, args, vcpus);
-        if (mode == AbiMode.TWO_LEVEL) {
-            return twoLevel;
-        }
-        FifoEvents fifo = new FifoEvents(memory, physmap, args);
-        for (int v = 0; v < vcpus; v++) {
-            long rc = fifo.initControl(v);
-            if (rc < 0) {
-                fallbackReason = "EVTCHNOP_init_control(vcpu " + v + "): " + errno(rc);
-                if (v > 0) {
-                    check(reset(), "EVTCHNOP_reset after a failed EVTCHNOP_init_control");
-                }
-                return twoLevel;
-            }
-        }
-        return fifo;
+        LOG.log(System.Logger.Level.INFO, "guest {0} (domain {1}): {2} vCPUs, event channels {3}{4}{5}", name, domid,
+                vcpus, ops.name(), fallbackReason.isEmpty() ? "" : " (" + fallbackReason + ")",
+                resumeOn == null ? "" : ", resumed");
     }
 
     private long reset() {
         try (ArgStack.Frame f = args.enter()) {
-            f.put16(EvtchnOp.RESET_DOM, DomId.DOMID_SELF);
-            return f.evtchnOp(EvtchnOp.EVTCHNOP_reset);
+            return calls.reset(f.vcpu(), f.gpa());
         }
     }
 
@@ -187,7 +176,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
      */
     private void runVcpu(int vcpu) {
         while (!stopping) {
-            long rc = hv.hypercall(domid, vcpu, Hypercall.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_block, 0);
+            long rc = calls.block(vcpu);
             if (rc == -XenErrno.ESRCH) {
                 LOG.log(System.Logger.Level.DEBUG, "guest {0} vCPU {1}: domain gone", name, vcpu);
                 return;
@@ -218,10 +207,14 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         }
     }
 
+    /**
+     * Linux's cpu_evtchn mask: a port bound to another vCPU is left to that vCPU; a port nobody
+     * handles belongs to vCPU 0, as every port does at first.
+     */
     @Override
-    public int vcpuOf(int port) {
+    public boolean owns(int vcpu, int port) {
         Binding b = bindings.get(port);
-        return b == null ? -1 : b.vcpu;
+        return b == null ? vcpu == 0 : b.vcpu == vcpu;
     }
 
     @Override
@@ -265,8 +258,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         for (int v = 0; v < vcpus; v++) {
             if (wakeIpi[v] > 0) {
                 try (ArgStack.Frame f = args.enter()) {
-                    f.put32(EvtchnOp.PORT, wakeIpi[v]);
-                    f.evtchnOp(EvtchnOp.EVTCHNOP_send);
+                    calls.send(f.vcpu(), f.gpa(), wakeIpi[v]);
                 }
             }
         }
@@ -341,7 +333,11 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
 
     @Override
     public EvtchnAbi abi() {
-        return ops.abi();
+        return abiOf(ops);
+    }
+
+    private static EvtchnAbi abiOf(EvtchnOps ops) {
+        return ops.name().equals(EvtchnAbi.FIFO.variantName()) ? EvtchnAbi.FIFO : EvtchnAbi.TWO_LEVEL;
     }
 
     /** Why FIFO was not used, or empty. */
@@ -362,7 +358,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
     public GuestStats stats() {
         Map<Integer, Long> ports = new HashMap<>();
         perPort.forEach((p, n) -> ports.put(p, n.sum()));
-        return new GuestStats(domid, ops.abi(), fallbackReason, upcalls.sum(), spuriousUpcalls.sum(),
+        return new GuestStats(domid, abiOf(ops), fallbackReason, upcalls.sum(), spuriousUpcalls.sum(),
                 eventsHandled.sum(), spuriousEvents.sum(), ports);
     }
 
@@ -371,9 +367,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         ensureUsable();
         int port;
         try (ArgStack.Frame f = args.enter()) {
-            f.put16(EvtchnOp.ALLOC_UNBOUND_DOM, DomId.DOMID_SELF).put16(EvtchnOp.ALLOC_UNBOUND_REMOTE_DOM, remoteDom);
-            check(f.evtchnOp(EvtchnOp.EVTCHNOP_alloc_unbound), "EVTCHNOP_alloc_unbound");
-            port = f.u32(EvtchnOp.ALLOC_UNBOUND_PORT);
+            port = (int) check(calls.allocUnbound(f.vcpu(), f.gpa(), remoteDom), "EVTCHNOP_alloc_unbound");
         }
         bindHandler(port, 0, handler);
         return port;
@@ -384,10 +378,8 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         ensureUsable();
         int port;
         try (ArgStack.Frame f = args.enter()) {
-            f.put16(EvtchnOp.BIND_INTERDOMAIN_REMOTE_DOM, remoteDom)
-                    .put32(EvtchnOp.BIND_INTERDOMAIN_REMOTE_PORT, remotePort);
-            check(f.evtchnOp(EvtchnOp.EVTCHNOP_bind_interdomain), "EVTCHNOP_bind_interdomain");
-            port = f.u32(EvtchnOp.BIND_INTERDOMAIN_LOCAL_PORT);
+            port = (int) check(calls.bindInterdomain(f.vcpu(), f.gpa(), remoteDom, remotePort),
+                    "EVTCHNOP_bind_interdomain");
         }
         bindHandler(port, 0, handler);
         return port;
@@ -399,9 +391,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         checkVcpu(vcpu);
         int port;
         try (ArgStack.Frame f = args.enter()) {
-            f.put32(EvtchnOp.BIND_IPI_VCPU, vcpu);
-            check(f.evtchnOp(EvtchnOp.EVTCHNOP_bind_ipi), "EVTCHNOP_bind_ipi");
-            port = f.u32(EvtchnOp.BIND_IPI_PORT);
+            port = (int) check(calls.bindIpi(f.vcpu(), f.gpa(), vcpu), "EVTCHNOP_bind_ipi");
         }
         bindHandler(port, vcpu, handler);
         return port;
@@ -413,9 +403,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         checkVcpu(vcpu);
         int port;
         try (ArgStack.Frame f = args.enter()) {
-            f.put32(EvtchnOp.BIND_VIRQ_VIRQ, virq).put32(EvtchnOp.BIND_VIRQ_VCPU, vcpu);
-            check(f.evtchnOp(EvtchnOp.EVTCHNOP_bind_virq), "EVTCHNOP_bind_virq");
-            port = f.u32(EvtchnOp.BIND_VIRQ_PORT);
+            port = (int) check(calls.bindVirq(f.vcpu(), f.gpa(), virq, vcpu), "EVTCHNOP_bind_virq");
         }
         bindHandler(port, vcpu, handler);
         return port;
@@ -436,16 +424,15 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         if (rc < 0) {
             bindings.remove(port);
             closePort(port);
-            throw failure("setting up port " + port + " (" + ops.abi().variantName() + ")", rc);
+            throw failure("setting up port " + port + " (" + ops.name() + ")", rc);
         }
-        ops.unmask(port);
+        ops.unmask(args.currentVcpu(), port);
     }
 
     @Override
     public void send(int port) {
         try (ArgStack.Frame f = args.enter()) {
-            f.put32(EvtchnOp.PORT, port);
-            check(f.evtchnOp(EvtchnOp.EVTCHNOP_send), "EVTCHNOP_send(port " + port + ")");
+            check(calls.send(f.vcpu(), f.gpa(), port), "EVTCHNOP_send(port " + port + ")");
         }
     }
 
@@ -459,8 +446,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
 
     private long closePort(int port) {
         try (ArgStack.Frame f = args.enter()) {
-            f.put32(EvtchnOp.PORT, port);
-            return f.evtchnOp(EvtchnOp.EVTCHNOP_close);
+            return calls.close(f.vcpu(), f.gpa(), port);
         }
     }
 
@@ -491,7 +477,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
         return "-" + XenErrno.name(rc);
     }
 
-    GrantFront grants() {
+    GrantDriver grants() {
         ensureUsable();
         return grants;
     }
@@ -503,7 +489,7 @@ final class GuestKernelImpl implements GuestKernel, EvtchnOps.Dispatcher {
 
     @Override
     public String toString() {
-        return "guest " + name + " (domain " + domid + ", " + (ops == null ? "booting" : ops.abi().variantName())
+        return "guest " + name + " (domain " + domid + ", " + (ops == null ? "booting" : ops.name())
                 + ")";
     }
 }

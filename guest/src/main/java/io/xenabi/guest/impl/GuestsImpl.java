@@ -3,6 +3,7 @@ package io.xenabi.guest.impl;
 import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.guest.AbiMode;
+import io.xenabi.guest.EvtchnAbi;
 import io.xenabi.guest.GuestException;
 import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.GuestStats;
@@ -60,6 +61,16 @@ public final class GuestsImpl implements Guests {
 
     @Override
     public synchronized GuestKernel start(int domid, AbiMode mode) {
+        return launch(domid, mode, null);
+    }
+
+    @Override
+    public synchronized GuestKernel resume(int domid, AbiMode mode, EvtchnAbi abi) {
+        return launch(domid, mode, Objects.requireNonNull(abi, "abi"));
+    }
+
+    /** Boots ({@code resumeOn} null) or resumes a kernel in {@code domid}. */
+    private GuestKernel launch(int domid, AbiMode mode, EvtchnAbi resumeOn) {
         Objects.requireNonNull(mode, "mode");
         DomainInfo info = hypervisor.info(domid)
                 .orElseThrow(() -> new GuestException("no domain with id " + domid));
@@ -72,7 +83,11 @@ public final class GuestsImpl implements Guests {
             old.shutdown();
         }
         GuestKernelImpl k = new GuestKernelImpl(hypervisor, domid, info.name(), info.config().vcpus(), mode);
-        k.boot();
+        if (resumeOn == null) {
+            k.boot();
+        } else {
+            k.resume(resumeOn);
+        }
         kernels.put(domid, k);
         return k;
     }
@@ -217,10 +232,10 @@ public final class GuestsImpl implements Guests {
         if (pages < 1 || pages > Physmap.DATA_PAGES) {
             throw new GuestException("pages=" + pages + " is outside 1.." + Physmap.DATA_PAGES);
         }
-        GuestKernelImpl granter = running(from);
-        GuestKernelImpl receiver = running(to);
-        GrantFront gf = granter.grants();
-        GrantFront rf = receiver.grants();
+        GuestKernelImpl granter = require(from);
+        GuestKernelImpl receiver = require(to);
+        GrantDriver gf = granter.grants();
+        GrantDriver rf = receiver.grants();
         long rc = gf.requestVersion(version);
         String note = rc == 0 ? "" : "set_version(" + version + "): " + GuestKernelImpl.errno(rc) + ", stayed on v"
                 + gf.version();
@@ -240,7 +255,7 @@ public final class GuestsImpl implements Guests {
         for (int i = 0; i < pages; i++) {
             try {
                 long at;
-                GrantFront.Mapped m = null;
+                GrantDriver.Mapped m = null;
                 if (mode == ShareMode.MAP) {
                     m = rf.map(from, refs[i], true);
                     at = m.gfn();

@@ -22,6 +22,7 @@ import io.xenabi.guest.GuestException;
 import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.GuestStats;
 import io.xenabi.guest.PingResult;
+import io.xenabi.guest.front.FifoEvents;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -230,6 +231,53 @@ class GuestsImplTest {
         PingResult r = guests.ping(domid, domid, 20, TIMEOUT);
         assertTrue(r.fromPort() >= 1024 && r.toPort() >= 1024, r.toString());
         assertEquals(20, r.roundTrips());
+    }
+
+    @Test
+    void shareWithAKernelThatIsNotRunningFailsInOneLine() {
+        GuestKernel a = start("a", 1, AbiMode.AUTO);
+        int b = domain("b", 1);
+        GuestException e = assertThrows(GuestException.class,
+                () -> guests.share(a.domid(), b, 1, 1, ShareMode.COPY));
+        assertEquals("no guest kernel runs in domain " + b, e.getMessage());
+        e = assertThrows(GuestException.class, () -> guests.share(b, a.domid(), 1, 1, ShareMode.MAP));
+        assertEquals("no guest kernel runs in domain " + b, e.getMessage());
+    }
+
+    @Test
+    void resumeOnFifoSetsTheControlBlocksUpAgainOnEveryVcpuAndRebinds() {
+        int domid = domain("restored", 2);
+        GuestKernel k = guests.resume(domid, AbiMode.AUTO, EvtchnAbi.FIFO);
+        assertEquals(EvtchnAbi.FIFO, k.abi());
+        assertEquals(AbiMode.AUTO, k.mode());
+        assertEquals("fifo", hypervisorAbi(domid));
+        FifoEvents fifo = (FifoEvents) ((GuestKernelImpl) k).ops();
+        assertTrue(fifo.controlBlock(0) != null && fifo.controlBlock(1) != null);
+        assertEquals(1, fifo.eventArrayPages(), "the wake-up IPIs were bound again");
+        int peer = start("peer", 1, AbiMode.TWO_LEVEL).domid();
+        assertEquals(10, guests.ping(peer, domid, 10, TIMEOUT).roundTrips());
+    }
+
+    @Test
+    void resumeOnTwoLevelStaysOnTwoLevelWhereFifoIsPermitted() {
+        int domid = domain("old", 2);
+        GuestKernel k = guests.resume(domid, AbiMode.AUTO, EvtchnAbi.TWO_LEVEL);
+        assertEquals(EvtchnAbi.TWO_LEVEL, k.abi());
+        assertEquals("2l", hypervisorAbi(domid), "nothing probed: the domain never switched to FIFO");
+        assertEquals("", k.stats().fallbackReason());
+        int peer = start("peer", 1, AbiMode.AUTO).domid();
+        assertEquals(10, guests.ping(peer, domid, 10, TIMEOUT).roundTrips());
+    }
+
+    @Test
+    void resumeOnFifoWhereFifoIsNotPermittedFailsAndLeavesNothingRunning() {
+        int domid = hv.create(DomainConfig.named("moved").withVcpus(2).withAbiPermit(0));
+        GuestException e = assertThrows(GuestException.class,
+                () -> guests.resume(domid, AbiMode.AUTO, EvtchnAbi.FIFO));
+        assertTrue(e.getMessage().startsWith("resuming on fifo: EVTCHNOP_init_control failed in domain " + domid),
+                e.getMessage());
+        assertTrue(guests.kernel(domid).isEmpty());
+        assertEquals("2l", hypervisorAbi(domid));
     }
 
     @Test

@@ -1,33 +1,39 @@
-package io.xenabi.guest.impl;
+package io.xenabi.guest.front;
 
 import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.SharedInfo;
-import io.xenabi.evtchn.EvtchnOp;
-import io.xenabi.guest.EvtchnAbi;
+import io.xenabi.abi.XenErrno;
 
 /**
  * The 2-level front-end, after Linux's {@code drivers/xen/events/events_2l.c}: pending and mask
  * bitmaps in shared_info, and a per-vCPU selector of the words that may hold events for it.
  */
-final class TwoLevelEvents implements EvtchnOps {
+public final class TwoLevelEvents implements EvtchnOps {
     /** 64 words of 64 bits on a 64-bit guest. */
-    static final int WORDS = SharedInfo.EVTCHN_BITMAP_BYTES / 8;
-    static final int NR_CHANNELS = WORDS * 64;
+    public static final int WORDS = SharedInfo.EVTCHN_BITMAP_BYTES / 8;
+    public static final int NR_CHANNELS = WORDS * 64;
 
     private final GuestPage sharedInfo;
+    private final Hypercalls calls;
     private final ArgStack args;
     /** Per vCPU: the word after the last one scanned, so a busy low word cannot starve the rest. */
     private final int[] nextWord;
 
-    TwoLevelEvents(GuestPage sharedInfo, ArgStack args, int vcpus) {
+    public TwoLevelEvents(GuestPage sharedInfo, Hypercalls calls, ArgStack args, int vcpus) {
         this.sharedInfo = sharedInfo;
+        this.calls = calls;
         this.args = args;
         this.nextWord = new int[vcpus];
     }
 
     @Override
-    public EvtchnAbi abi() {
-        return EvtchnAbi.TWO_LEVEL;
+    public String name() {
+        return "2l";
+    }
+
+    @Override
+    public int maxChannels() {
+        return NR_CHANNELS;
     }
 
     @Override
@@ -39,7 +45,7 @@ final class TwoLevelEvents implements EvtchnOps {
 
     @Override
     public long setup(int port) {
-        return port < NR_CHANNELS ? 0 : -io.xenabi.abi.XenErrno.EINVAL;
+        return port < NR_CHANNELS ? 0 : -XenErrno.EINVAL;
     }
 
     @Override
@@ -49,14 +55,14 @@ final class TwoLevelEvents implements EvtchnOps {
 
     /**
      * Linux clears the mask bit itself only when it runs on the port's vCPU; our callers are
-     * mostly other threads, so, like Linux in that case, we ask Xen, which clears the bit and
-     * raises the event if it became pending meanwhile, atomically with its own set_pending.
+     * mostly other threads, so, like Linux in that case (an HVM guest), we ask Xen, which
+     * clears the bit and raises the event if it became pending meanwhile, atomically with its
+     * own set_pending.
      */
     @Override
-    public void unmask(int port) {
-        try (ArgStack.Frame f = args.enter()) {
-            f.put32(EvtchnOp.PORT, port);
-            f.evtchnOp(EvtchnOp.EVTCHNOP_unmask);
+    public void unmask(int vcpu, int port) {
+        try (ArgStack.Frame f = args.enter(vcpu)) {
+            calls.unmask(f.vcpu(), f.gpa(), port);
         }
     }
 
@@ -71,13 +77,24 @@ final class TwoLevelEvents implements EvtchnOps {
     }
 
     @Override
+    public boolean isMasked(int port) {
+        return sharedInfo.testBit(SharedInfo.EVTCHN_MASK, port);
+    }
+
+    @Override
     public void remove(int port, boolean callerIsVcpu) {
         // Nothing links a 2-level port anywhere: it is free as soon as Xen has closed it.
     }
 
+    /** The selector bit of {@code port}'s word in {@code vcpu}'s {@code evtchn_pending_sel}. */
+    public boolean selectorBit(int vcpu, int port) {
+        long sel = sharedInfo.get64(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_PENDING_SEL);
+        return (sel & (1L << (port / 64))) != 0;
+    }
+
     /**
      * Takes the selector with one exchange, then, word by word (round robin from where the
-     * last scan stopped), handles the ports that are pending, unmasked and bound to this vCPU.
+     * last scan stopped), handles the ports that are pending, unmasked and owned by this vCPU.
      * Pending is cleared before the handler runs, as Linux's edge-irq ack does; an event that
      * arrives meanwhile sets the selector again and raises another upcall.
      */
@@ -96,13 +113,7 @@ final class TwoLevelEvents implements EvtchnOps {
             while (bits != 0) {
                 int port = w * 64 + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                int bound = dispatcher.vcpuOf(port);
-                // Linux's cpu_evtchn mask: a port bound to another vCPU is left to that vCPU;
-                // a port nobody handles belongs to vCPU 0, as every port does at first.
-                if (bound >= 0 ? bound != vcpu : vcpu != 0) {
-                    continue;
-                }
-                if (sharedInfo.testAndClearBit(SharedInfo.EVTCHN_PENDING, port)) {
+                if (dispatcher.owns(vcpu, port) && sharedInfo.testAndClearBit(SharedInfo.EVTCHN_PENDING, port)) {
                     found++;
                     dispatcher.deliver(vcpu, port);
                 }
@@ -111,5 +122,12 @@ final class TwoLevelEvents implements EvtchnOps {
         }
         nextWord[vcpu] = start;
         return found;
+    }
+
+    /** 2-level keeps nothing of its own in guest memory: nothing to set up again. */
+    @Override
+    public long resume() {
+        java.util.Arrays.fill(nextWord, 0);
+        return 0;
     }
 }

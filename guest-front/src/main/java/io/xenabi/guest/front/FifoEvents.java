@@ -1,4 +1,4 @@
-package io.xenabi.guest.impl;
+package io.xenabi.guest.front;
 
 import static io.xenabi.evtchn.EvtchnFifo.EVENT_WORDS_PER_PAGE;
 import static io.xenabi.evtchn.EvtchnFifo.EVTCHN_FIFO_BUSY;
@@ -13,9 +13,8 @@ import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.XenErrno;
 import io.xenabi.evtchn.EvtchnFifo;
-import io.xenabi.evtchn.EvtchnOp;
-import io.xenabi.guest.EvtchnAbi;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * 32-bit event words grown page by page, and the HEAD of each queue the guest keeps for itself
  * while it walks the LINKs.
  */
-final class FifoEvents implements EvtchnOps {
+public final class FifoEvents implements EvtchnOps {
     private static final int PENDING = 1 << EVTCHN_FIFO_PENDING;
     private static final int MASKED = 1 << EVTCHN_FIFO_MASKED;
     private static final int LINKED = 1 << EVTCHN_FIFO_LINKED;
@@ -33,8 +32,9 @@ final class FifoEvents implements EvtchnOps {
     /** How long a close waits for its port to leave a queue. */
     private static final long UNLINK_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    private final Hypercalls calls;
     private final GuestMemory memory;
-    private final Physmap physmap;
+    private final Layout layout;
     private final ArgStack args;
     private final GuestPage[] controlBlocks;
     /** Per vCPU and priority: the next port to take, 0 when the guest reached the tail. */
@@ -44,32 +44,30 @@ final class FifoEvents implements EvtchnOps {
     private volatile int eventArrayPages;
     private volatile int linkBits;
 
-    FifoEvents(GuestMemory memory, Physmap physmap, ArgStack args) {
-        this.memory = memory;
-        this.physmap = physmap;
+    public FifoEvents(Hypercalls calls, Layout layout, ArgStack args) {
+        this.calls = calls;
+        this.memory = calls.memory();
+        this.layout = layout;
         this.args = args;
-        this.controlBlocks = new GuestPage[physmap.vcpus()];
-        this.queueHeads = new int[physmap.vcpus()][EVTCHN_FIFO_MAX_QUEUES];
+        this.controlBlocks = new GuestPage[layout.vcpus()];
+        this.queueHeads = new int[layout.vcpus()][EVTCHN_FIFO_MAX_QUEUES];
     }
 
     /**
-     * EVTCHNOP_init_control for {@code vcpu} with a cleared control block and cleared local
-     * HEADs (Linux's {@code init_control_block}). Returns Xen's result; the first success
-     * switches the domain to FIFO.
+     * EVTCHNOP_init_control for {@code vcpu}, issued by that vCPU, with a cleared control block
+     * and cleared local HEADs (Linux's {@code init_control_block}). Returns Xen's result; the
+     * first success switches the domain to FIFO.
      */
-    long initControl(int vcpu) {
-        long gfn = physmap.controlBlockGfn(vcpu);
+    public long initControl(int vcpu) {
+        long gfn = layout.controlBlockGfn(vcpu);
         GuestPage block = memory.page(gfn);
         block.fill(0, GuestPage.PAGE_SIZE, (byte) 0);
-        java.util.Arrays.fill(queueHeads[vcpu], 0);
+        Arrays.fill(queueHeads[vcpu], 0);
         long rc;
         try (ArgStack.Frame f = args.enter(vcpu)) {
-            f.put64(EvtchnOp.INIT_CONTROL_CONTROL_GFN, gfn)
-                    .put32(EvtchnOp.INIT_CONTROL_OFFSET, 0)
-                    .put32(EvtchnOp.INIT_CONTROL_VCPU, vcpu);
-            rc = f.evtchnOp(EvtchnOp.EVTCHNOP_init_control);
+            rc = calls.initControl(f.vcpu(), f.gpa(), gfn, 0, vcpu);
             if (rc == 0) {
-                linkBits = f.u8(EvtchnOp.INIT_CONTROL_LINK_BITS);
+                linkBits = calls.linkBits(f.gpa());
             }
         }
         if (rc == 0) {
@@ -79,18 +77,23 @@ final class FifoEvents implements EvtchnOps {
     }
 
     /** The {@code link_bits} Xen reported (17), 0 before the first init_control. */
-    int linkBits() {
+    public int linkBits() {
         return linkBits;
     }
 
     /** Event-array pages in use. */
-    int eventArrayPages() {
+    public int eventArrayPages() {
         return eventArrayPages;
     }
 
     @Override
-    public EvtchnAbi abi() {
-        return EvtchnAbi.FIFO;
+    public String name() {
+        return "fifo";
+    }
+
+    @Override
+    public int maxChannels() {
+        return eventArrayPages * EVENT_WORDS_PER_PAGE;
     }
 
     @Override
@@ -113,18 +116,17 @@ final class FifoEvents implements EvtchnOps {
     @Override
     public synchronized long setup(int port) {
         int needed = port / EVENT_WORDS_PER_PAGE + 1;
-        if (needed > EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES) {
+        if (port < 0 || needed > EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES) {
             return -XenErrno.EINVAL;
         }
         while (eventArrayPages < needed) {
             int index = eventArrayPages;
-            long gfn = physmap.eventArrayGfn(index);
+            long gfn = layout.eventArrayGfn(index);
             GuestPage page = memory.page(gfn);
             maskPage(page);
             long rc;
             try (ArgStack.Frame f = args.enter()) {
-                f.put64(EvtchnOp.EXPAND_ARRAY_ARRAY_GFN, gfn);
-                rc = f.evtchnOp(EvtchnOp.EVTCHNOP_expand_array);
+                rc = calls.expandArray(f.vcpu(), f.gpa(), gfn);
             }
             if (rc < 0) {
                 return rc;
@@ -145,9 +147,19 @@ final class FifoEvents implements EvtchnOps {
     }
 
     /** The event word of {@code port}; a port beyond the array reads as masked, not pending. */
-    int word(int port) {
+    public int word(int port) {
         GuestPage page = pageOf(port);
         return page == null ? MASKED : page.get32(offsetOf(port));
+    }
+
+    /** {@code vcpu}'s control block, or null before its init_control. */
+    public GuestPage controlBlock(int vcpu) {
+        return controlBlocks[vcpu];
+    }
+
+    /** The event-array page holding {@code port}'s word, or null beyond the array. */
+    public GuestPage eventPage(int port) {
+        return pageOf(port);
     }
 
     @Override
@@ -159,11 +171,12 @@ final class FifoEvents implements EvtchnOps {
     }
 
     /**
-     * Clears MASKED with a compare-and-swap that expects BUSY clear, so it spins while Xen holds
-     * the word (the BUSY protocol); if the event is pending, Xen must link it: EVTCHNOP_unmask.
+     * Linux's {@code evtchn_fifo_unmask}: clears MASKED itself when the event is not pending,
+     * by a compare-and-swap that expects BUSY clear (so it waits while Xen holds the word);
+     * when it is pending, EVTCHNOP_unmask has Xen clear MASKED and link the event.
      */
     @Override
-    public void unmask(int port) {
+    public void unmask(int vcpu, int port) {
         GuestPage page = pageOf(port);
         if (page == null) {
             return;
@@ -171,18 +184,21 @@ final class FifoEvents implements EvtchnOps {
         int off = offsetOf(port);
         int w = page.get32(off);
         while (true) {
+            if ((w & MASKED) == 0) {
+                return;
+            }
+            if ((w & PENDING) != 0) {
+                break;
+            }
             int old = w & ~BUSY;
             if (page.compareAndSet32(off, old, old & ~MASKED)) {
-                break;
+                return;
             }
             Thread.onSpinWait();
             w = page.get32(off);
         }
-        if ((page.get32(off) & PENDING) != 0) {
-            try (ArgStack.Frame f = args.enter()) {
-                f.put32(EvtchnOp.PORT, port);
-                f.evtchnOp(EvtchnOp.EVTCHNOP_unmask);
-            }
+        try (ArgStack.Frame f = args.enter(vcpu)) {
+            calls.unmask(f.vcpu(), f.gpa(), port);
         }
     }
 
@@ -200,6 +216,16 @@ final class FifoEvents implements EvtchnOps {
     }
 
     @Override
+    public boolean isMasked(int port) {
+        return (word(port) & MASKED) != 0;
+    }
+
+    /** Whether {@code port}'s word is LINKED into a queue. */
+    public boolean isLinked(int port) {
+        return (word(port) & LINKED) != 0;
+    }
+
+    @Override
     public void remove(int port, boolean callerIsVcpu) {
         if (callerIsVcpu) {
             return; // the vCPU that would unlink it may be us: waiting could never end
@@ -210,26 +236,13 @@ final class FifoEvents implements EvtchnOps {
         }
     }
 
-    /** Clears LINKED and LINK in one compare-and-swap and returns the LINK it held. */
-    private int clearLinked(int port) {
-        GuestPage page = pageOf(port);
-        if (page == null) {
-            return 0;
-        }
-        int off = offsetOf(port);
-        while (true) {
-            int w = page.get32(off);
-            if (page.compareAndSet32(off, w, w & ~(LINKED | EVTCHN_FIFO_LINK_MASK))) {
-                return w & EVTCHN_FIFO_LINK_MASK;
-            }
-        }
-    }
-
     /**
      * Takes READY with one exchange and consumes one event at a time from the highest-priority
      * ready queue, re-reading READY after each, so a higher-priority event overtakes the rest
      * (Linux's {@code consume_one_event}). The guest walks a queue by its own HEAD copy, reading
-     * Xen's HEAD only when it reached the tail last time.
+     * Xen's HEAD only when it reached the tail last time; each word leaves its queue with one
+     * compare-and-swap clearing LINKED and LINK ({@code clear_linked}), and is delivered when
+     * pending and unmasked, PENDING cleared first.
      */
     @Override
     public int handleEvents(int vcpu, Dispatcher dispatcher) {
@@ -247,21 +260,44 @@ final class FifoEvents implements EvtchnOps {
                 VarHandle.acquireFence();
                 port = block.get32(EvtchnFifo.head(priority));
             }
-            int next = clearLinked(port);
-            if (next == 0) {
-                ready &= ~(1 << priority);
-            }
-            GuestPage page = pageOf(port);
+            int next = 0;
+            GuestPage page = port == 0 ? null : pageOf(port);
             if (page != null) {
                 int off = offsetOf(port);
-                if ((page.get32(off) & MASKED) == 0 && (page.getAndAnd32(off, ~PENDING) & PENDING) != 0) {
+                int w;
+                do {
+                    w = page.get32(off);
+                } while (!page.compareAndSet32(off, w, w & ~(LINKED | EVTCHN_FIFO_LINK_MASK)));
+                next = w & EVTCHN_FIFO_LINK_MASK;
+                if ((page.get32(off) & (PENDING | MASKED)) == PENDING
+                        && (page.getAndAnd32(off, ~PENDING) & PENDING) != 0) {
                     found++;
                     dispatcher.deliver(vcpu, port);
                 }
+            }
+            if (next == 0) {
+                ready &= ~(1 << priority);
             }
             heads[priority] = next;
             ready |= block.getAndAnd32(EvtchnFifo.CONTROL_BLOCK_READY, 0);
         }
         return found;
+    }
+
+    /**
+     * Linux's {@code evtchn_fifo_resume}: every vCPU registers its control block again, cleared,
+     * issued by that vCPU; the event array starts out empty again and grows as ports are bound
+     * again (its pages are reused).
+     */
+    @Override
+    public synchronized long resume() {
+        for (int v = 0; v < controlBlocks.length; v++) {
+            long rc = initControl(v);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        eventArrayPages = 0;
+        return 0;
     }
 }
