@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the runtime (ordinary C with libc, runtime/) offers to code compiled
+ * in the kernel environment (Linux's files, the shim, the scenarios). Plain
+ * C types only: both sides include it.
+ */
+#ifndef NG_HOST_H
+#define NG_HOST_H
+
+#define NG_MAX_VCPUS 8
+
+/* The domain's RAM: one mapping of its file; guest address = pointer - base. */
+extern char *ng_ram_base;
+extern unsigned long ng_ram_size;
+extern int ng_nr_cpus;
+extern unsigned short ng_domid;
+/* This thread's vCPU, -1 on a thread that is not a vCPU. */
+extern __thread int ng_this_cpu;
+extern __thread int ng_in_irq;
+/* Each vCPU's copy of the per-CPU section, inside guest RAM. */
+extern void *ng_percpu_base[NG_MAX_VCPUS];
+
+/* The guest address of a pointer into RAM; a pointer outside RAM is a guest
+ * bug: the process reports it and exits (as a crashed guest). NULL gives 0. */
+unsigned long ng_gpa(const void *p);
+void *ng_ptr(unsigned long gpa);
+
+/* The hypercall door: one round trip on this vCPU's connection. Pointer
+ * arguments must already be guest addresses. */
+long ng_hypercall(unsigned long op, unsigned long a1, unsigned long a2,
+		  unsigned long a3, unsigned long a4, unsigned long a5);
+
+/* The vCPU's interrupt flag. Restoring it to enabled delivers an upcall that
+ * is pending (xen_evtchn_do_upcall of events_base.c, through ng_upcall). */
+#define NG_IRQ_FLAG_IF 0x200UL /* as x86's EFLAGS.IF: set = enabled */
+unsigned long ng_irq_save(void);
+void ng_irq_restore(unsigned long flags);
+int ng_irqs_disabled(void);
+
+/* Upcall entry, set by the kernel side: runs xen_evtchn_do_upcall. */
+extern void (*ng_upcall_handler)(void);
+
+/* Guest-RAM allocator (pages and small objects), thread-safe. */
+void *ng_alloc_pages(unsigned int order, int zero);
+void ng_free_pages(void *p, unsigned int order);
+void *ng_kmalloc(unsigned long size, int zero);
+void ng_kfree(const void *p);
+
+unsigned long long ng_now_ns(void);
+void ng_delay_ns(unsigned long long ns);
+int ng_printk(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
+int ng_vprintk(const char *fmt, __builtin_va_list ap);
+void ng_bug(const char *file, int line) __attribute__((__noreturn__));
+void ng_warn(const char *file, int line);
+void ng_panic(const char *fmt, ...) __attribute__((__noreturn__, __format__(printf, 1, 2)));
+
+#endif
