@@ -114,6 +114,14 @@ unsigned long max_possible_pfn;
 static struct task_struct ng_task = { "native-guest" };
 struct task_struct *ng_current = &ng_task;
 
+/* Before anything else on vCPU 0: a struct page for every frame of RAM. */
+void ng_kernel_early_init(void)
+{
+	max_possible_pfn = ng_ram_size >> PAGE_SHIFT;
+	ng_mem_map = kcalloc(max_possible_pfn, sizeof(struct page), GFP_KERNEL);
+	BUG_ON(!ng_mem_map);
+}
+
 void *kmalloc(size_t size, gfp_t gfp)
 {
 	return ng_kmalloc(size, !!(gfp & __GFP_ZERO));

@@ -269,11 +269,12 @@ void ng_secondary_idle(void)
 }
 
 static unsigned long grant_frames_gpa;
+static int grant_table_setup(void);
 
 int ng_guest_boot(const struct ng_boot_options *opt)
 {
 	unsigned int cpu;
-	int rc, nr;
+	int rc;
 
 	ng_upcall_handler = kernel_upcall;
 	xen_setup_features();
@@ -309,8 +310,31 @@ int ng_guest_boot(const struct ng_boot_options *opt)
 			return rc;
 		}
 	}
-	if (!opt->grant_table)
-		return 0;
+	if (opt->grant_table) {
+		rc = grant_table_setup();
+		if (rc)
+			return rc;
+	}
+	ng_boot_done();
+	return 0;
+}
+
+void ng_shutdown(unsigned int reason)
+{
+	struct sched_shutdown *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	BUG_ON(!s);
+	s->reason = reason;
+	HYPERVISOR_sched_op(SCHEDOP_shutdown, s);
+	kfree(s);
+}
+
+/* Linux's platform-pci path for an HVM guest: grant frames at a range of
+ * guest frames (gnttab_setup_auto_xlat_frames), then gnttab_init. */
+static int grant_table_setup(void)
+{
+	int rc, nr;
+
 	nr = gnttab_max_grant_frames();
 	grant_frames_gpa = ng_gpa((void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
 							   order_base_2(nr)));

@@ -24,6 +24,10 @@ void ng_secondary_idle(void);
 /* Ask every vCPU's idle loop to end. */
 void ng_stop_secondaries(void);
 
+/* SCHEDOP_shutdown with a SHUTDOWN_* reason. */
+void ng_shutdown(unsigned int reason);
+void ng_kernel_early_init(void);
+
 /* From events_base.c (not in its public headers). */
 extern _Bool xen_fifo_events;
 void xen_init_IRQ(void);

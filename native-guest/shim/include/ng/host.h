@@ -37,6 +37,12 @@ unsigned long ng_irq_save(void);
 void ng_irq_restore(unsigned long flags);
 int ng_irqs_disabled(void);
 
+/* Read frames the bridge sent meanwhile (upcall notices, physmap changes)
+ * without waiting, then deliver a pending upcall if interrupts are on. */
+int ng_poll_bridge(void);
+/* The kernel is up on every vCPU: the secondaries may start taking upcalls. */
+void ng_boot_done(void);
+
 /* Upcall entry, set by the kernel side: runs xen_evtchn_do_upcall. */
 extern void (*ng_upcall_handler)(void);
 
@@ -50,6 +56,11 @@ unsigned long long ng_now_ns(void);
 void ng_delay_ns(unsigned long long ns);
 int ng_printk(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 int ng_vprintk(const char *fmt, __builtin_va_list ap);
+/* A scenario's result line, on stdout (flushed). */
+int ng_result(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
+/* The value after option name in argv ("--count 5"), or def; a flag gives 1. */
+unsigned long ng_arg(int argc, char **argv, const char *name, unsigned long def);
+int ng_flag(int argc, char **argv, const char *name);
 void ng_bug(const char *file, int line) __attribute__((__noreturn__));
 void ng_warn(const char *file, int line);
 void ng_panic(const char *fmt, ...) __attribute__((__noreturn__, __format__(printf, 1, 2)));
