@@ -94,6 +94,8 @@ static void *vcpu_main(void *arg)
 		pthread_mutex_unlock(&boot_lock);
 		if (booted && ng_nr_cpus > 1)
 			ng_stop_secondaries();
+		if (booted)
+			ng_shutdown(ng_shutdown_reason);
 		return NULL;
 	}
 	pthread_mutex_lock(&boot_lock);

@@ -59,7 +59,6 @@ static int run_boot(int argc, char **argv)
 		return 1;
 	ng_result("boot: abi=%s vcpus=%u channels=%u\n", abi_name(), nr_cpu_ids,
 		  xen_evtchn_nr_channels());
-	ng_shutdown(SHUTDOWN_poweroff);
 	return 0;
 }
 
@@ -127,7 +126,6 @@ static int ping(int argc, char **argv, bool two_level)
 		  abi_name(), count, events_seen - base, lost, base,
 		  count ? (t1 - t0) / count / 1000 : 0);
 	unbind_from_irqhandler(irq, NULL);
-	ng_shutdown(SHUTDOWN_poweroff);
 	return lost ? 3 : 0;
 }
 
@@ -173,7 +171,6 @@ static int run_pong(int argc, char **argv)
 	rc = wait_for(&events_seen, count, timeout) ? 0 : 3;
 	ng_result("pong: abi=%s echoed=%lu\n", abi_name(), events_seen);
 	unbind_from_irqhandler(echo_irq, NULL);
-	ng_shutdown(SHUTDOWN_poweroff);
 	return rc;
 }
 
@@ -214,7 +211,6 @@ static int run_grant(int argc, char **argv)
 	}
 	ng_result("grant: abi=%s granted=%lu first-ref=%u ended=%lu\n", abi_name(), granted,
 		  refs[0], ended);
-	ng_shutdown(SHUTDOWN_poweroff);
 	return ended == granted ? 0 : 3;
 }
 
@@ -227,7 +223,7 @@ static int run_boot_kernel(int argc, char **argv)
 	ng_result("boot-kernel: abi=%s handing over without EVTCHNOP_reset\n", abi_name());
 	/* As a hibernation resume: the domain is kept (SHUTDOWN_suspend), its
 	 * event-channel ABI as the boot kernel left it. */
-	ng_shutdown(SHUTDOWN_suspend);
+	ng_shutdown_reason = SHUTDOWN_suspend;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <ng/kernel.h>
 #include <ng/mm.h>
+#include <ng/irq.h>
 
 unsigned long find_next_bit(const unsigned long *a, unsigned long size, unsigned long off)
 {
@@ -117,6 +118,7 @@ struct task_struct *ng_current = &ng_task;
 /* Before anything else on vCPU 0: a struct page for every frame of RAM. */
 void ng_kernel_early_init(void)
 {
+	cpumask_setall(&ng_cpu_online_mask); /* every vCPU is online from the start */
 	max_possible_pfn = ng_ram_size >> PAGE_SHIFT;
 	ng_mem_map = kcalloc(max_possible_pfn, sizeof(struct page), GFP_KERNEL);
 	BUG_ON(!ng_mem_map);

@@ -319,6 +319,8 @@ int ng_guest_boot(const struct ng_boot_options *opt)
 	return 0;
 }
 
+unsigned int ng_shutdown_reason = SHUTDOWN_poweroff;
+
 void ng_shutdown(unsigned int reason)
 {
 	struct sched_shutdown *s = kzalloc(sizeof(*s), GFP_KERNEL);

@@ -24,6 +24,9 @@ void ng_secondary_idle(void);
 /* Ask every vCPU's idle loop to end. */
 void ng_stop_secondaries(void);
 
+/* How the process leaves its domain once the scenario returns (after the
+ * secondaries stopped): SHUTDOWN_poweroff unless a scenario sets another. */
+extern unsigned int ng_shutdown_reason;
 /* SCHEDOP_shutdown with a SHUTDOWN_* reason. */
 void ng_shutdown(unsigned int reason);
 void ng_kernel_early_init(void);
