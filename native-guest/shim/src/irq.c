@@ -226,6 +226,12 @@ static void startup(struct irq_desc *d)
 	else
 		chip_unmask(d);
 	d->masked = 0;
+	/* Linux's irq_startup resends an edge that came before the action. */
+	if (d->pending) {
+		d->pending = 0;
+		if (c && c->irq_retrigger)
+			c->irq_retrigger(&d->irq_data);
+	}
 }
 
 int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags,
