@@ -121,6 +121,9 @@ class Domain:
             self.vcpu_info[a[1]] = (mfn << 12) + off
             return 0
         if name == 'hvm_op':
+            if sub == 'set_param':
+                domid, index, value = struct.unpack_from('<HxxIQ', self.ram, p)
+                print('  set_param domid=%#x index=%d value=%#x' % (domid, index, value), flush=True)
             return 0
         if name == 'event_channel_op':
             if sub == 'init_control':
