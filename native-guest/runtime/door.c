@@ -389,3 +389,27 @@ int ng_flag(int argc, char **argv, const char *name)
 			return 1;
 	return 0;
 }
+
+int ng_arg_list(int argc, char **argv, const char *name, unsigned long *out, int max)
+{
+	int i, n = 0;
+
+	for (i = 1; i + 1 < argc; i++) {
+		const char *p = argv[i + 1];
+
+		if (strcmp(argv[i], name) != 0)
+			continue;
+		while (*p) {
+			char *end;
+			unsigned long v = strtoul(p, &end, 0);
+
+			if (end == p || (*end && *end != ',') || n == max)
+				ng_panic("option %s wants up to %d numbers separated by commas, not %s",
+					 name, max, argv[i + 1]);
+			out[n++] = v;
+			p = *end ? end + 1 : end;
+		}
+		return n;
+	}
+	return 0;
+}

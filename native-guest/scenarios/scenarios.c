@@ -174,18 +174,32 @@ static int run_pong(int argc, char **argv)
 	return rc;
 }
 
-/* ---- grants: grant pages to a peer, end access ---- */
+/* ---- grants ---- */
+#define MAX_GRANTS 64
+
+static u8 pattern(unsigned long i, unsigned long off)
+{
+	return (u8)(i * 31 + off * 7 + 1);
+}
+
+/* grant --remote D [--pages N] [--readonly] [--hold-ms T]: grant N pages
+ * filled with a known pattern, print their refs; with --hold-ms, keep them
+ * granted that long (a peer maps them meanwhile: ending access is refused
+ * while mapped and retried); then end access and reclaim every page. */
 static int run_grant(int argc, char **argv)
 {
 	unsigned long pages = ng_arg(argc, argv, "--pages", 4);
+	unsigned long hold = ng_arg(argc, argv, "--hold-ms", 0);
 	domid_t remote = (domid_t)ng_arg(argc, argv, "--remote", 0);
 	int ro = ng_flag(argc, argv, "--readonly");
-	unsigned long i, granted = 0, ended = 0;
-	grant_ref_t refs[64];
-	void *page[64];
+	unsigned long i, off, granted = 0, ended = 0, refused = 0;
+	unsigned long long deadline;
+	grant_ref_t refs[MAX_GRANTS];
+	u8 *page[MAX_GRANTS];
+	int done[MAX_GRANTS] = { 0 };
 
-	if (pages < 1 || pages > ARRAY_SIZE(refs)) {
-		ng_result("grant: --pages takes 1..%zu\n", ARRAY_SIZE(refs));
+	if (pages < 1 || pages > MAX_GRANTS) {
+		ng_result("grant: --pages takes 1..%d\n", MAX_GRANTS);
 		return 2;
 	}
 	if (boot(1, 1))
@@ -193,7 +207,9 @@ static int run_grant(int argc, char **argv)
 	for (i = 0; i < pages; i++) {
 		int ref;
 
-		page[i] = (void *)get_zeroed_page(GFP_KERNEL);
+		page[i] = (u8 *)get_zeroed_page(GFP_KERNEL);
+		for (off = 0; off < PAGE_SIZE; off++)
+			page[i][off] = pattern(i, off);
 		ref = gnttab_grant_foreign_access(remote, xen_page_to_gfn(virt_to_page(page[i])), ro);
 		if (ref < 0) {
 			ng_result("grant: grant %lu failed rc=%d\n", i, ref);
@@ -202,16 +218,98 @@ static int run_grant(int argc, char **argv)
 		refs[i] = ref;
 		granted++;
 	}
-	/* Nobody mapped them: every end of access succeeds at once. */
-	for (i = 0; i < pages; i++) {
-		if (gnttab_try_end_foreign_access(refs[i])) {
-			ended++;
-			free_page((unsigned long)page[i]);
-		}
+	ng_result("grant: refs=");
+	for (i = 0; i < pages; i++)
+		ng_result("%s%u", i ? "," : "", refs[i]);
+	ng_result(" to=%u\n", remote);
+	deadline = ng_now_ns() + (unsigned long long)hold * NSEC_PER_MSEC;
+	local_irq_enable();
+	while (ng_now_ns() < deadline) {
+		ng_poll_bridge();
+		ng_delay_ns(1000000);
 	}
-	ng_result("grant: abi=%s granted=%lu first-ref=%u ended=%lu\n", abi_name(), granted,
-		  refs[0], ended);
+	/* gnttab_try_end_foreign_access is refused while the peer maps a page. */
+	deadline = ng_now_ns() + 10ULL * NSEC_PER_SEC;
+	while (ended < granted && ng_now_ns() < deadline) {
+		for (i = 0; i < pages; i++) {
+			if (done[i])
+				continue;
+			if (gnttab_try_end_foreign_access(refs[i])) {
+				done[i] = 1;
+				ended++;
+				free_page((unsigned long)page[i]);
+			} else {
+				refused++;
+			}
+		}
+		if (ended < granted)
+			ng_delay_ns(1000000);
+	}
+	ng_result("grant: abi=%s granted=%lu ended=%lu refused-while-mapped=%lu\n", abi_name(),
+		  granted, ended, refused);
 	return ended == granted ? 0 : 3;
+}
+
+/* map --remote D --refs R1,R2,... [--readonly]: the backend half: map each
+ * grant of D into a ballooned page (GNTTABOP_map_grant_ref, host mapping),
+ * check the pattern run_grant wrote, unmap, give the pages back. */
+static int run_map(int argc, char **argv)
+{
+	unsigned long refs[MAX_GRANTS];
+	int n = ng_arg_list(argc, argv, "--refs", refs, MAX_GRANTS);
+	domid_t remote = (domid_t)ng_arg(argc, argv, "--remote", 0);
+	u32 flags = GNTMAP_host_map | (ng_flag(argc, argv, "--readonly") ? GNTMAP_readonly : 0);
+	struct gnttab_map_grant_ref *map;
+	struct gnttab_unmap_grant_ref *unmap;
+	struct page *pages[MAX_GRANTS];
+	int i, rc, mapped = 0, verified = 0, unmapped = 0;
+	unsigned long off;
+
+	if (n < 1) {
+		ng_result("map: --refs wants 1..%d grant references\n", MAX_GRANTS);
+		return 2;
+	}
+	if (boot(1, 1))
+		return 1;
+	map = kcalloc(n, sizeof(*map), GFP_KERNEL);
+	unmap = kcalloc(n, sizeof(*unmap), GFP_KERNEL);
+	if (!map || !unmap || gnttab_alloc_pages(n, pages)) {
+		ng_result("map: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		gnttab_set_map_op(&map[i], (phys_addr_t)(unsigned long)page_address(pages[i]),
+				  flags, (grant_ref_t)refs[i], remote);
+	rc = gnttab_map_refs(map, NULL, pages, n);
+	if (rc) {
+		ng_result("map: GNTTABOP_map_grant_ref failed rc=%d\n", rc);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		const u8 *p = page_address(pages[i]);
+		int ok = 1;
+
+		if (map[i].status != GNTST_okay)
+			continue;
+		mapped++;
+		for (off = 0; off < PAGE_SIZE && ok; off++)
+			ok = p[off] == pattern(i, off);
+		verified += ok;
+		gnttab_set_unmap_op(&unmap[i], (phys_addr_t)(unsigned long)p, flags, map[i].handle);
+	}
+	for (i = 0; i < n; i++) {
+		if (map[i].status != GNTST_okay)
+			continue;
+		rc = gnttab_unmap_refs(&unmap[i], NULL, &pages[i], 1);
+		if (rc == 0 && unmap[i].status == GNTST_okay)
+			unmapped++;
+	}
+	gnttab_free_pages(n, pages);
+	ng_result("map: abi=%s from=%u asked=%d mapped=%d verified=%d unmapped=%d first-status=%d\n",
+		  abi_name(), remote, n, mapped, verified, unmapped, map[0].status);
+	kfree(map);
+	kfree(unmap);
+	return mapped == n && verified == n && unmapped == n ? 0 : 3;
 }
 
 /* ---- the 2019 thread: a boot kernel that turns FIFO on hands over ---- */
@@ -234,7 +332,11 @@ static const struct ng_scenario s_ping = {
 static const struct ng_scenario s_pong = {
 	"pong", "--remote D [--count N] [--timeout-ms T] [--2l]: echo a peer's events", 1, run_pong };
 static const struct ng_scenario s_grant = {
-	"grant", "--remote D [--pages N] [--readonly]: grant pages, end access", 1, run_grant };
+	"grant", "--remote D [--pages N] [--readonly] [--hold-ms T]: grant pages, end access",
+	1, run_grant };
+static const struct ng_scenario s_map = {
+	"map", "--remote D --refs R1,R2,... [--readonly]: map a peer's grants, check, unmap",
+	1, run_map };
 static const struct ng_scenario s_boot_kernel = {
 	"boot-kernel", "the 2019 boot kernel: FIFO if permitted, then SHUTDOWN_suspend", 1,
 	run_boot_kernel };
@@ -243,5 +345,5 @@ static const struct ng_scenario s_resumed = {
 	1, run_resumed };
 
 const struct ng_scenario *const ng_scenarios[] = {
-	&s_boot, &s_ping, &s_pong, &s_grant, &s_boot_kernel, &s_resumed, NULL
+	&s_boot, &s_ping, &s_pong, &s_grant, &s_map, &s_boot_kernel, &s_resumed, NULL
 };

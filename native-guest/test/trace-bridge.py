@@ -96,6 +96,10 @@ class Domain:
         with self.lock:
             self.lock.notify_all()
 
+    def physmap(self, vcpu, gfn, path, offset, prot):
+        body = struct.pack('<QQIIQ', gfn, 1, 1, prot, offset) + path.encode().ljust(256, b'\0')
+        self.conns[vcpu].send_frame(6, body, 1000 + gfn)
+
     def hypercall(self, vcpu, op, a):
         name = HYPERCALLS.get(op, 'op%d' % op)
         sub = SUB.get(name, {}).get(a[0], str(a[0]))
@@ -163,6 +167,25 @@ class Domain:
                 return 0
             return -ENOSYS
         if name == 'grant_table_op':
+            if sub == 'map_grant_ref':
+                # pretend peer: a grant of position i holds the pattern of
+                # scenarios.c; the page comes as a PHYSMAP from its own file
+                for i in range(a[2]):
+                    op_ = p + 32 * i
+                    host, flags, ref = struct.unpack_from('<QII', self.ram, op_)
+                    path = os.path.join(self.dir, 'grant-%d' % ref)
+                    with open(path, 'wb') as f:
+                        f.write(bytes((i * 31 + off * 7 + 1) & 0xff for off in range(4096)))
+                    self.physmap(vcpu, host >> 12, path, 0, 1 if flags & 4 else 3)
+                    self.put('<hI', op_, 18, 0, 100 + i)
+                return 0
+            if sub == 'unmap_grant_ref':
+                for i in range(a[2]):
+                    op_ = p + 24 * i
+                    host = struct.unpack_from('<Q', self.ram, op_)[0]
+                    self.physmap(vcpu, host >> 12, '', host & ~0xfff, 3)
+                    self.put('<h', op_, 20, 0)
+                return 0
             if sub == 'query_size':
                 self.put('<IIh', p, 4, 1, 64, 0)
                 return 0
@@ -220,7 +243,8 @@ class Conn:
                     rc = dom.hypercall(self.vcpu, op, a)
                     self.send_frame(4, struct.pack('<q', rc), seq)
                 elif t == 7:
-                    pass
+                    status = struct.unpack_from('<i', body)[0]
+                    print('  physmap seq %d done status %d' % (seq, status), flush=True)
         except EOFError:
             pass
 
@@ -234,6 +258,7 @@ def main():
     dom.done = False
     os.makedirs(d, exist_ok=True)
     dom.ram_path = os.path.join(d, 'dom.ram')
+    dom.dir = d
     with open(dom.ram_path, 'wb') as f:
         f.truncate(dom.ram_bytes)
     fd = os.open(dom.ram_path, os.O_RDWR)

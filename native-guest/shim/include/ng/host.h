@@ -61,6 +61,9 @@ int ng_result(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 /* The value after option name in argv ("--count 5"), or def; a flag gives 1. */
 unsigned long ng_arg(int argc, char **argv, const char *name, unsigned long def);
 int ng_flag(int argc, char **argv, const char *name);
+/* A comma-separated list of numbers after name ("--refs 8,9,10"): how many
+ * were stored in out (at most max); 0 when the option is absent. */
+int ng_arg_list(int argc, char **argv, const char *name, unsigned long *out, int max);
 void ng_bug(const char *file, int line) __attribute__((__noreturn__));
 void ng_warn(const char *file, int line);
 void ng_panic(const char *fmt, ...) __attribute__((__noreturn__, __format__(printf, 1, 2)));
