@@ -40,6 +40,14 @@ int ng_alloc_init(char *base, unsigned long size, unsigned long first_frame)
 	return kind && first < nr_frames ? 0 : -1;
 }
 
+void ng_alloc_set_floor(unsigned long frame)
+{
+	pthread_mutex_lock(&lock);
+	if (frame > first && frame < nr_frames)
+		first = frame;
+	pthread_mutex_unlock(&lock);
+}
+
 unsigned long ng_alloc_frames_used(void)
 {
 	return used;

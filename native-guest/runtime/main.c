@@ -5,7 +5,14 @@
  * one thread per vCPU with its stack inside guest RAM, and runs a scenario
  * driver on vCPU 0.
  *
- *   native-guest --socket PATH [--domid N] [--ram FILE] SCENARIO [ARGS...]
+ *   native-guest --socket PATH [--domid N] [--ram FILE] [--alloc-from-mib M]
+ *                SCENARIO [ARGS...]
+ *
+ * Per-CPU areas and stacks always take the first frames, so two processes
+ * running in the same domain one after the other (the 2019 handover) have
+ * them, and so each vCPU's registered vcpu_info, at the same guest
+ * addresses; --alloc-from-mib puts everything the kernel allocates after
+ * that at M MiB and above (a boot kernel keeps clear of its successor).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +118,7 @@ static void usage(void)
 {
 	int i;
 
-	fprintf(stderr, "usage: native-guest --socket PATH [--domid N] [--ram FILE] SCENARIO [ARGS...]\n"
+	fprintf(stderr, "usage: native-guest --socket PATH [--domid N] [--ram FILE] [--alloc-from-mib M] SCENARIO [ARGS...]\n"
 			"scenarios:\n");
 	for (i = 0; ng_scenarios[i]; i++)
 		fprintf(stderr, "  %-12s %s\n", ng_scenarios[i]->name, ng_scenarios[i]->usage);
@@ -123,20 +130,24 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, 0, 's' },
 		{ "domid", required_argument, 0, 'd' },
 		{ "ram", required_argument, 0, 'r' },
+		{ "alloc-from-mib", required_argument, 0, 'a' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
 	const char *ram_path = NULL;
+	unsigned long alloc_from_mib = 0;
 	struct ngb_welcome w;
 	struct stat st;
 	unsigned long pcpu_size;
+	void *stacks[NG_MAX_VCPUS];
 	int c, i, fd0;
 
-	while ((c = getopt_long(argc, argv, "+s:d:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:d:r:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': socket_path = optarg; break;
 		case 'd': ng_domid = (unsigned short)strtoul(optarg, NULL, 0); break;
 		case 'r': ram_path = optarg; break;
+		case 'a': alloc_from_mib = strtoul(optarg, NULL, 0); break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}
@@ -208,14 +219,25 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	for (i = 0; i < ng_nr_cpus; i++) {
-		struct ng_vcpu *v = &ng_vcpus[i];
-		pthread_attr_t attr;
-		void *stack = ng_alloc_pages(STACK_ORDER, 0);
-
-		if (!stack) {
+		stacks[i] = ng_alloc_pages(STACK_ORDER, 0);
+		if (!stacks[i]) {
 			fprintf(stderr, "native-guest: no RAM for the stack of vCPU %d\n", i);
 			return 1;
 		}
+	}
+	if (alloc_from_mib) {
+		if ((alloc_from_mib << 20) >= ng_ram_size) {
+			fprintf(stderr, "native-guest: --alloc-from-mib %lu is beyond the domain's %lu MiB\n",
+				alloc_from_mib, ng_ram_size >> 20);
+			return 1;
+		}
+		ng_alloc_set_floor((alloc_from_mib << 20) / 4096);
+	}
+	for (i = 0; i < ng_nr_cpus; i++) {
+		struct ng_vcpu *v = &ng_vcpus[i];
+		pthread_attr_t attr;
+		void *stack = stacks[i];
+
 		pthread_attr_init(&attr);
 		pthread_attr_setstack(&attr, stack, 4096UL << STACK_ORDER);
 		if (pthread_create(&v->thread, &attr, vcpu_main, (void *)(long)i) != 0) {

@@ -149,6 +149,13 @@ static void test_alloc(void)
 		ng_kfree(big);
 	}
 	CHECK(ng_alloc_pages(21, 0) == NULL);
+	ng_alloc_set_floor(1024);                          /* 4 MiB */
+	{
+		char *hi = ng_alloc_pages(0, 0);
+
+		CHECK(hi && hi - ng_ram_base >= 1024L * 4096);
+		ng_free_pages(hi, 0);
+	}
 	CHECK(ng_alloc_pages(12, 0) == NULL);              /* 16 MiB > the 8 MiB RAM */
 }
 

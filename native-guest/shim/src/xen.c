@@ -178,10 +178,18 @@ static int vcpu_setup(unsigned int cpu)
 	info->offset = offset_in_page(vi);
 	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, xen_vcpu_nr(cpu), info);
 	kfree(info);
-	if (rc == 0)
+	if (rc == 0) {
 		per_cpu(xen_vcpu, cpu) = vi;
-	else if (cpu >= MAX_VIRT_CPUS)
+	} else if (rc == -EBUSY) {
+		/* Xen registers a vcpu_info once (domain.c, map_guest_area). A
+		 * domain resumed from an earlier process of this runtime has it at
+		 * this very address (per-CPU areas take the same first frames),
+		 * as a resumed Linux has it in its restored per-CPU area. */
+		pr_info("native-guest: vcpu_info of vCPU %u already registered: a resumed domain\n", cpu);
+		per_cpu(xen_vcpu, cpu) = vi;
+	} else if (cpu >= MAX_VIRT_CPUS) {
 		return rc;
+	}
 	return 0;
 }
 
