@@ -6,8 +6,12 @@ hypercall the guest issues, and answers from a small table (not a
 hypervisor: no event delivery beyond 2-level IPIs, no grants mapped).
 
   trace-bridge.py [--fifo] [--vcpus N] [--ram-mib M] DIR -- native-guest ARGS...
+                  [--then native-guest ARGS...]
 
-Runs the guest with --socket DIR/dom.sock, prints one line per hypercall."""
+--fifo permits FIFO (EVTCHNOP_init_control succeeds and the domain switches).
+Runs each guest in turn with --socket DIR/dom.sock in the same domain (a
+guest that ends with SHUTDOWN_suspend hands the domain to the next, event
+channels as they are), prints one line per hypercall."""
 import mmap, os, socket, struct, subprocess, sys, threading
 
 MAGIC, VERSION = 0x4247584E, 1
@@ -40,7 +44,10 @@ class Domain:
         self.shared_info = None  # gpa
         self.vcpu_info = {}      # vcpu -> gpa
         self.conns = {}
-        self.log = []
+        self.abi = '2l'
+        self.ctrl = {}           # vcpu -> gpa of its FIFO control block
+        self.arrays = []         # gpas of the FIFO event array pages
+        self.tails = {}          # (vcpu, priority) -> port
 
     def u32(self, gpa, off=0):
         return struct.unpack_from('<I', self.ram, gpa + off)[0]
@@ -55,8 +62,10 @@ class Domain:
         return p
 
     def raise_2l(self, port):
-        """Xen's evtchn_2l_set_pending for an unmasked port (event_2l.c)."""
+        """Xen's evtchn_2l_set_pending (event_2l.c)."""
         kind, vcpu = self.ports[port]
+        if self.shared_info is None:
+            return
         si = self.shared_info
         word, bit = port // 64, port % 64
         pend = struct.unpack_from('<Q', self.ram, si + 2048 + 8 * word)[0]
@@ -71,9 +80,62 @@ class Domain:
             self.ram[vi] = 1
             self.kick(vcpu)
 
+    def raise_port(self, port):
+        if self.abi == 'fifo':
+            self.raise_fifo(port)
+        else:
+            self.raise_2l(port)
+
+    def fifo_word(self, port):
+        page = port // 1024
+        return self.arrays[page] + 4 * (port % 1024) if page < len(self.arrays) else None
+
+    def raise_fifo(self, port):
+        """Xen's evtchn_fifo_set_pending at priority 7 (event_fifo.c), without
+        its atomics: enough for a stand-in."""
+        kind, vcpu = self.ports[port]
+        w = self.fifo_word(port)
+        if w is None:
+            return
+        word = self.u32(w)
+        self.put('<I', w, 0, word | (1 << 31))
+        if word & ((1 << 30) | (1 << 29)):      # MASKED or LINKED
+            return
+        q = self.ctrl.get(vcpu)
+        if q is None:
+            return
+        linked = False
+        tail = self.tails.get((vcpu, 7))
+        if tail:
+            tw = self.fifo_word(tail)
+            tword = self.u32(tw)
+            if tword & (1 << 29):
+                self.put('<I', tw, 0, (tword & ~0x1ffff) | port)
+                linked = True
+        self.put('<I', w, 0, self.u32(w) | (1 << 29))
+        if not linked:
+            self.put('<I', q, 8 + 4 * 7, port)
+        self.tails[(vcpu, 7)] = port
+        ready = self.u32(q)
+        if not ready & (1 << 7):
+            self.put('<I', q, 0, ready | (1 << 7))
+            vi = self.vcpu_info.get(vcpu, self.shared_info + 64 * vcpu)
+            if self.ram[vi] == 0:
+                self.ram[vi] = 1
+                self.kick(vcpu)
+
     def unmask_2l(self, port):
         """Xen's evtchn_2l_unmask: clear the mask; a pending port is raised."""
-        if self.fifo or port not in self.ports:
+        if port not in self.ports:
+            return
+        if self.abi == 'fifo':
+            # Xen's evtchn_fifo_unmask: clear MASKED, raise a pending event
+            w = self.fifo_word(port)
+            if w is not None:
+                self.put('<I', w, 0, self.u32(w) & ~(1 << 30))
+                if self.u32(w) & (1 << 31):
+                    self.put('<I', w, 0, self.u32(w) & ~(1 << 31))
+                    self.raise_fifo(port)
             return
         si = self.shared_info
         word, bit = port // 64, port % 64
@@ -122,6 +184,8 @@ class Domain:
             return 0
         if name == 'vcpu_op' and sub == 'register_vcpu_info':
             mfn, off = struct.unpack_from('<QI', self.ram, a[2])
+            if a[1] in self.vcpu_info:
+                return -16  # EBUSY: Xen registers once
             self.vcpu_info[a[1]] = (mfn << 12) + off
             return 0
         if name == 'hvm_op':
@@ -133,10 +197,18 @@ class Domain:
             if sub == 'init_control':
                 if not self.fifo:
                     return -EOPNOTSUPP
+                gfn, off, v = struct.unpack_from('<QII', self.ram, p)
+                if v in self.ctrl:
+                    return -16  # EBUSY: already set up
+                self.ctrl[v] = (gfn << 12) + off
+                self.abi = 'fifo'
                 self.put('<B', p, 16, 17)
                 return 0
             if sub == 'expand_array':
-                return 0 if self.fifo else -EOPNOTSUPP
+                if self.abi != 'fifo':
+                    return -EOPNOTSUPP
+                self.arrays.append(struct.unpack_from('<Q', self.ram, p)[0] << 12)
+                return 0
             if sub == 'bind_ipi':
                 self.put('<I', p, 4, self.alloc_port('ipi', self.u32(p)))
                 return 0
@@ -146,15 +218,14 @@ class Domain:
             if sub == 'bind_interdomain':
                 port = self.alloc_port('interdomain')
                 self.put('<I', p, 8, port)
-                if not self.fifo:
-                    self.raise_2l(port)  # Xen's conservative notification
+                self.raise_port(port)  # Xen's conservative notification
                 return 0
             if sub == 'send':
                 port = self.u32(p)
                 # an IPI goes to its vCPU; an interdomain send is echoed back
                 # by a pretend peer
-                if port in self.ports and not self.fifo and self.ports[port][0] in ('ipi', 'interdomain'):
-                    self.raise_2l(port)
+                if port in self.ports and self.ports[port][0] in ('ipi', 'interdomain'):
+                    self.raise_port(port)
                 return 0
             if sub == 'unmask':
                 self.unmask_2l(self.u32(p))
@@ -255,7 +326,6 @@ def main():
     opts, guest = argv[:sep], argv[sep + 1:]
     d = opts[-1]
     dom = Domain(opts)
-    dom.done = False
     os.makedirs(d, exist_ok=True)
     dom.ram_path = os.path.join(d, 'dom.ram')
     dom.dir = d
@@ -269,8 +339,6 @@ def main():
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(sock)
     srv.listen(8)
-    proc = subprocess.Popen(guest[:1] + ['--socket', sock] + guest[1:])
-
     def accept():
         while True:
             try:
@@ -279,11 +347,20 @@ def main():
                 return
             threading.Thread(target=Conn(dom, s).serve, daemon=True).start()
     threading.Thread(target=accept, daemon=True).start()
-    rc = proc.wait()
-    dom.done = True
-    with dom.lock:
-        dom.lock.notify_all()
-    print('guest exit status %d' % rc, flush=True)
+    guests = [[]]
+    for w in guest:
+        if w == '--then':
+            guests.append([])
+        else:
+            guests[-1].append(w)
+    for g in guests:
+        dom.done = False
+        proc = subprocess.Popen(g[:1] + ['--socket', sock] + g[1:])
+        rc = proc.wait()
+        dom.done = True
+        with dom.lock:
+            dom.lock.notify_all()
+        print('guest exit status %d (domain on %s)' % (rc, dom.abi), flush=True)
     return rc
 
 

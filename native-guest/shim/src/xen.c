@@ -251,18 +251,15 @@ void ng_run_on(int cpu, void (*fn)(void *), void *arg)
 	spin_unlock(&call_lock);
 }
 
-static void nothing(void *arg)
-{
-	(void)arg;
-}
-
+/* Wake each secondary so that it sees the request; do not wait for the IPI
+ * to be handled: a secondary that had not gone to sleep yet leaves at once. */
 void ng_stop_secondaries(void)
 {
 	unsigned int cpu;
 
-	stop_requested = 1;
+	__atomic_store_n(&stop_requested, 1, __ATOMIC_SEQ_CST);
 	for (cpu = 1; cpu < nr_cpu_ids; cpu++)
-		ng_run_on(cpu, nothing, NULL);
+		xen_send_IPI_one(cpu, XEN_CALL_FUNCTION_VECTOR);
 }
 
 void ng_secondary_idle(void)
