@@ -11,5 +11,5 @@ if [ ! -r "$tarball" ]; then
 	exit 3
 fi
 start=$(date +%s)
-make -s TARBALL="$tarball" "$@"
+make -s -j"$(nproc)" TARBALL="$tarball" "$@"
 echo "native-guest: built target/native-guest in $(( $(date +%s) - start )) s"
