@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+#define LOCK_PREFIX "\n\tlock; "

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* No swiotlb in a native guest. */
