@@ -17,6 +17,12 @@ public interface Toolstack {
     String GUEST_MODE = "guest.mode";
 
     /**
+     * The note {@link #save} keeps with the image: the event-channel ABI the guest kernel was
+     * using (an {@code io.xenabi.guest.EvtchnAbi} name), which {@link #restore} resumes it on.
+     */
+    String GUEST_ABI = "guest.abi";
+
+    /**
      * Reads an xl.cfg file over the host's defaults, naming variants among those present; the
      * result's warnings say what was ignored.
      */

@@ -294,7 +294,7 @@ class CommandsInGogoTest {
         hv.save(ivy, image, Map.of(io.xenabi.toolstack.Toolstack.GUEST_MODE, "BOGUS"));
         java.util.List<io.xenabi.domain.DomainInfo> before = hv.list();
         Exception e = assertThrows(IllegalArgumentException.class, () -> run("xl:restore " + image));
-        assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode); the restored"
+        assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode or ABI); the restored"
                 + " domain was destroyed", e.getMessage());
         assertEquals(before.stream().map(io.xenabi.domain.DomainInfo::name).toList(),
                 hv.list().stream().map(io.xenabi.domain.DomainInfo::name).toList());

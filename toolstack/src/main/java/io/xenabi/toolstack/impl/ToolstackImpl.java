@@ -9,6 +9,7 @@ import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.domain.Restored;
 import io.xenabi.guest.AbiMode;
+import io.xenabi.guest.EvtchnAbi;
 import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.Guests;
 import io.xenabi.toolstack.Rebooted;
@@ -112,7 +113,10 @@ public final class ToolstackImpl implements Toolstack {
     public void save(int domid, Path file) {
         writable(file);
         Map<String, String> notes = new LinkedHashMap<>();
-        guests.kernel(domid).ifPresent(k -> notes.put(GUEST_MODE, k.mode().name()));
+        guests.kernel(domid).ifPresent(k -> {
+            notes.put(GUEST_MODE, k.mode().name());
+            notes.put(GUEST_ABI, k.abi().name());
+        });
         if (notes.containsKey(GUEST_MODE)) {
             guests.suspend(domid);
         }
@@ -143,11 +147,16 @@ public final class ToolstackImpl implements Toolstack {
         String abi = "";
         if (mode != null) {
             try {
-                abi = guests.start(r.domid(), AbiMode.valueOf(mode)).abi().variantName();
+                // Linux's resume path, not a boot: the kernel keeps the event-channel ABI it had
+                // (evtchn_fifo_resume / xen_irq_resume). An image from before the ABI was noted
+                // boots the guest again, as it did then.
+                String used = r.notes().get(GUEST_ABI);
+                abi = (used == null ? guests.start(r.domid(), AbiMode.valueOf(mode))
+                        : guests.resume(r.domid(), AbiMode.valueOf(mode), EvtchnAbi.valueOf(used))).abi().variantName();
             } catch (RuntimeException e) {
                 // Nothing half-done: a domain whose guest cannot resume is not left behind.
                 hypervisor.destroy(r.domid());
-                String why = e instanceof IllegalArgumentException ? "the image names an unknown guest mode"
+                String why = e instanceof IllegalArgumentException ? "the image names an unknown guest mode or ABI"
                         : e.getMessage();
                 throw new IllegalArgumentException("xl:restore: the guest could not resume (" + why
                         + "); the restored domain was destroyed");

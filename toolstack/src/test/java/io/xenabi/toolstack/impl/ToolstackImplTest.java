@@ -94,6 +94,21 @@ class ToolstackImplTest {
     }
 
     @Test
+    void restoreResumesTheGuestOnTheAbiItWasUsingInsteadOfProbingAgain(@TempDir Path dir) {
+        // A guest that boots with AUTO on a host where FIFO is permitted probes FIFO; one saved
+        // while on 2-level (as on an older host) must come back on 2-level, never be booted anew.
+        int d = toolstack.create(DomainConfig.named("hana"));
+        guests.start(d, AbiMode.TWO_LEVEL);
+        guests.suspend(d);
+        Path image = dir.resolve("hana.save");
+        hv.save(d, image, Map.of(Toolstack.GUEST_MODE, "AUTO", Toolstack.GUEST_ABI, "TWO_LEVEL"));
+        RestoredDomain r = toolstack.restore(image);
+        assertEquals("2l", r.guestAbi());
+        assertEquals("2l", hv.info(r.domid()).orElseThrow().evtchnAbi());
+        assertEquals(AbiMode.AUTO, guests.kernel(r.domid()).orElseThrow().mode());
+    }
+
+    @Test
     void aBadDestinationIsRefusedWhileTheGuestStillRuns(@TempDir Path dir) {
         int d = toolstack.create(DomainConfig.named("erin"));
         guests.start(d, AbiMode.AUTO);
@@ -112,7 +127,7 @@ class ToolstackImplTest {
         hv.save(d, image, Map.of(Toolstack.GUEST_MODE, "BOGUS"));
         List<String> before = hv.list().stream().map(DomainInfo::name).toList();
         Exception e = assertThrows(IllegalArgumentException.class, () -> toolstack.restore(image));
-        assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode); the restored"
+        assertEquals("xl:restore: the guest could not resume (the image names an unknown guest mode or ABI); the restored"
                 + " domain was destroyed", e.getMessage());
         assertEquals(before, hv.list().stream().map(DomainInfo::name).toList());
     }
