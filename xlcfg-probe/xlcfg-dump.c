@@ -5,9 +5,12 @@
  * xenabi's parser on the same files and requires the same verdict and the same values.
  *
  * Usage: xlcfg-dump FILE KEY...
+ *        xlcfg-dump --batch KEY...   reads one FILE per line on stdin; for each prints
+ *                                    "file<TAB>FILE", its lines as below, then "end"
  * Output, one line each:
  *   parse<TAB>ok                       the file was accepted
  *   parse<TAB>refused<TAB>ERRNO        xlu_cfg_readfile failed (then nothing else is printed)
+ *   parse<TAB>crashed<TAB>SIGNAL       (batch mode) libxlutil killed the process reading it
  *   KEY<TAB>absent
  *   KEY<TAB>string<TAB>ESC<TAB>long<TAB>N|error<TAB>ERRNO
  *   KEY<TAB>list<TAB>COUNT<TAB>ITEM...  each ITEM is s:ESC for a string or l:COUNT for a nested list
@@ -18,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libxlutil.h>
 
@@ -76,29 +81,81 @@ static void dump_key(XLU_Config *cfg, const char *key)
     printf("%s\tabsent\n", key);
 }
 
-int main(int argc, char **argv)
+/* Reads FILE and prints what libxlutil made of each key; returns the exit status. */
+static int dump_file(const char *file, int nkeys, char **keys)
 {
     XLU_Config *cfg;
     int rc;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE KEY...\n", argv[0]);
-        return 2;
-    }
-    cfg = xlu_cfg_init(stderr, argv[1]);
+    cfg = xlu_cfg_init(stderr, file);
     if (!cfg) {
-        fprintf(stderr, "%s: out of memory\n", argv[0]);
+        fprintf(stderr, "xlcfg-dump: out of memory\n");
         return 2;
     }
-    rc = xlu_cfg_readfile(cfg, argv[1]);
+    rc = xlu_cfg_readfile(cfg, file);
     if (rc) {
         printf("parse\trefused\t%d\n", rc);
         xlu_cfg_destroy(cfg);
         return 0;
     }
     printf("parse\tok\n");
-    for (int i = 2; i < argc; i++)
-        dump_key(cfg, argv[i]);
+    for (int i = 0; i < nkeys; i++)
+        dump_key(cfg, keys[i]);
     xlu_cfg_destroy(cfg);
     return 0;
+}
+
+/*
+ * Batch mode: each file is read in a child process of its own, so that a file on which
+ * libxlutil aborts (it asserts on a NUL byte inside a string) is reported and the batch goes on.
+ */
+static int batch(int nkeys, char **keys)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+
+    while ((len = getline(&line, &cap, stdin)) > 0) {
+        pid_t pid;
+        int status;
+
+        if (line[len - 1] == '\n')
+            line[--len] = 0;
+        printf("file\t%s\n", line);
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0) {
+            perror("xlcfg-dump: fork");
+            return 2;
+        }
+        if (pid == 0) {
+            int rc = dump_file(line, nkeys, keys);
+
+            fflush(stdout);
+            _exit(rc);
+        }
+        if (waitpid(pid, &status, 0) < 0) {
+            perror("xlcfg-dump: waitpid");
+            return 2;
+        }
+        if (WIFSIGNALED(status))
+            printf("parse\tcrashed\t%d\n", WTERMSIG(status));
+        else if (WEXITSTATUS(status) != 0)
+            return WEXITSTATUS(status);
+        printf("end\n");
+        fflush(stdout);
+    }
+    free(line);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--batch") == 0)
+        return batch(argc - 2, argv + 2);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s FILE KEY... | --batch KEY...\n", argv[0]);
+        return 2;
+    }
+    return dump_file(argv[1], argc - 2, argv + 2);
 }

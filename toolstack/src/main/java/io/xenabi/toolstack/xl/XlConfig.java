@@ -58,16 +58,9 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
             throw new XlConfigException(source, 1, 1, "the file is larger than " + MAX_FILE_BYTES
                     + " bytes: not a domain configuration");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new XlConfigException(source, 1, 1, "not a text file (invalid UTF-8)");
-        }
-        if (text.indexOf('\0') >= 0) {
-            throw new XlConfigException(source, 1, 1, "not a text file (NUL byte)");
-        }
+        // libxlutil reads bytes, not characters: one char per byte here, and text values are
+        // decoded as UTF-8 where xenabi uses them as text (the name).
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
         return parse(source, text, defaults, variants);
     }
 
@@ -184,40 +177,44 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         return new XlConfigException(source, v.line(), v.column(), cause);
     }
 
+    /** A string as xl reads it (xlu_cfg_get_string): any atom, quoted or a number, never a list. */
     private static String string(String source, String key, XlValue v) {
         if (!v.isString()) {
-            throw err(source, v, key + " must be a string");
+            throw err(source, v, key + " is a list but should be a single value");
         }
-        return v.text();
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(v.text().getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException e) {
+            throw err(source, v, key + " is not valid UTF-8 text");
+        }
     }
 
+    /**
+     * A number as xl reads it (xlu_cfg_get_long: C's strtol with base 0 over the whole atom, so
+     * {@code 010} is 8, {@code "256"} is 256 and {@code 0128} is not a number), within xenabi's
+     * bounds for the key.
+     */
     private static long number(String source, String key, XlValue v, long min, long max) {
-        if (!v.isNumber()) {
-            throw err(source, v, key + " must be a number");
+        XlNumber n = XlNumber.of(v);
+        if (!n.ok()) {
+            throw err(source, v, key + (v.isList() ? "" : " = " + XlParser.shown(v.text())) + " " + n.cause());
         }
-        if (v.number() < min || v.number() > max) {
+        if (n.value() < min || n.value() > max) {
             throw err(source, v, key + " = " + XlParser.shown(v.text()) + " is outside " + min + ".." + max);
         }
-        return v.number();
+        return n.value();
     }
 
-    /** xl.cfg booleans: 0 or 1, or the words true/false, yes/no. */
+    /** A boolean as xl reads it (xlu_cfg_get_defbool: a number, and any number but 0 is true). */
     private static boolean bool(String source, String key, XlValue v) {
-        if (v.isNumber() && (v.number() == 0 || v.number() == 1)) {
-            return v.number() == 1;
+        XlNumber n = XlNumber.of(v);
+        if (!n.ok()) {
+            throw err(source, v, key + " must be a number, 0 or 1" + (v.isList() ? "" : " ('"
+                    + XlParser.shown(v.text()) + "' " + n.cause() + ")"));
         }
-        if (v.isString()) {
-            switch (v.text().toLowerCase(Locale.ROOT)) {
-                case "true", "yes" -> {
-                    return true;
-                }
-                case "false", "no" -> {
-                    return false;
-                }
-                default -> { }
-            }
-        }
-        throw err(source, v, key + " must be a boolean (0 or 1)");
+        return n.value() != 0;
     }
 
     private static long permitBits(String source, XlValue v, List<AbiVariant> variants) {
