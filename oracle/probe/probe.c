@@ -1169,8 +1169,9 @@ static int compare_bytes(const char *what, const struct call *ce, struct side *s
             }
             uint64_t be = get_le(e + r->off, r->len), ba = get_le(a + r->off, r->len);
             uint64_t mask = r->len == 8 ? ~0ULL : ((1ULL << (8 * r->len)) - 1);
-            int e_sym = be == (ve & mask), a_sym = ba == (va & mask);
-            if (e_sym != a_sym || (!e_sym && be != ba)) {
+            int e_sym = be == (ve & mask);
+            uint64_t want = e_sym ? (va & mask) : be;
+            if (ba != want) {
                 snprintf(msg, cap, "%s @%d:%d: expected %s%llx, got %llx", what, r->off, r->len,
                          e_sym ? "$" : "", (unsigned long long)(e_sym ? ve : be), (unsigned long long)ba);
                 return 1;
