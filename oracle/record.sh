@@ -70,7 +70,7 @@ for attempt in 1 2; do
   if boot; then
     mv "$WORK/record.tmp" "$OUT"
     echo "record: boot $attempt ok in $(( $(date +%s) - b0 )) s: $(tail -1 "$OUT")"
-    grep -a '^ORACLE' "$WORK/serial.log" | sed 's/^/record: /' || true
+    grep -a -E '^ORACLE|^oracle-probe: [0-9]+ cases' "$WORK/serial.log" | sed 's/^/record: /' || true
     echo "record: $OUT"
     exit 0
   fi

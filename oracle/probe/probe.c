@@ -936,6 +936,7 @@ static int cmd_drive(int argc, char **argv)
     }
     record_header();
     nglobal = nvars;
+    time_t t0 = time(NULL);
     drive(argc - i, argv + i);
     if (domU >= 0) {
         char path[128];
@@ -944,7 +945,8 @@ static int cmd_drive(int argc, char **argv)
         xs_request(XS_WRITE, path, "stop", NULL, 0);
     }
     record("end-record cases=%d calls=%d skipped=%d", ncases, ncalls, nskipped);
-    fprintf(stderr, "oracle-probe: %d cases, %d calls, %d skipped\n", ncases, ncalls, nskipped);
+    fprintf(stderr, "oracle-probe: %d cases, %d calls, %d skipped in %ld s\n", ncases, ncalls, nskipped,
+            (long)(time(NULL) - t0));
     return 0;
 }
 
