@@ -47,4 +47,17 @@ for so in 0 1 2048 4095; do
     done
   done
 done
+echo
+echo "# Pin counters (FIDELITY-GAPS G5): 128 writable device maps of one grant, then a read-only one"
+echo "# and a copy from it; every map is unmapped again."
+echo "case matrix.pins.device_w128_then_readonly"
+for i in $(seq 1 128); do
+  echo "  dom0 gnttab.map_grant_ref in=u64:0,u32:1,u32:\$gref_u0,u16:\$domU,z2,u32:0,u64:0 save=h$i:20:4 save=dba:24:8 okif=18"
+done
+echo "  dom0 gnttab.map_grant_ref in=u64:0,u32:5,u32:\$gref_u0,u16:\$domU,z2,u32:0,u64:0 save=hr:20:4 mask=24:8 okif=18"
+echo "  dom0 gnttab.copy in=u64:\$gref_u0,u16:\$domU,u16:0,z4,u64:\$gref_00,u16:\$self,u16:0,z4,u16:8,u16:3,z4"
+echo "  dom0 gnttab.unmap_grant_ref in=u64:0,u64:\$dba,u32:\$hr,z4"
+for i in $(seq 1 128); do
+  echo "  dom0 gnttab.unmap_grant_ref in=u64:0,u64:\$dba,u32:\$h$i,z4"
+done
 } > matrix.cases

@@ -29,7 +29,7 @@ else
 fi
 ARGS=""
 [ "$DOMU" -ge 0 ] 2>/dev/null && ARGS="--domU $DOMU"
-timeout 300 /oracle/probe drive $ARGS --out /dev/ttyS1 /oracle/corpus/*.cases 2>/tmp/probe.log
+timeout 340 /oracle/probe drive $ARGS --out /dev/ttyS1 /oracle/corpus/*.cases 2>/tmp/probe.log
 rc=$?
 say "probe exit $rc"
 tail -3 /tmp/probe.log
