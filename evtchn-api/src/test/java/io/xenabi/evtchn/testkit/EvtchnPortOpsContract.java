@@ -86,7 +86,8 @@ public abstract class EvtchnPortOpsContract {
 
     /**
      * The concurrency contract: a send (under the sender's lock) and an unmask (under the
-     * receiver's) of one port may overlap; however they interleave, the event is delivered.
+     * receiver's) of one port may overlap; however they interleave, the event is delivered
+     * (an upcall is raised on the port's vCPU; one more than needed is allowed).
      */
     @Test
     void aSendRacingAnUnmaskLosesNoEvent() throws Exception {
@@ -103,7 +104,9 @@ public abstract class EvtchnPortOpsContract {
             s.ops().unmask(s.port());
             sender.join();
             assertTrue(s.ops().isPending(s.port()) && !s.ops().isMasked(s.port()), "round " + round);
-            assertEquals(1, s.d().upcalls.size(), "round " + round + ": one upcall, " + s.d().upcalls);
+            // At least one upcall: a second one is harmless (Xen's vcpu_mark_events_pending
+            // is a test-and-set of evtchn_upcall_pending), a lost one is the bug.
+            assertTrue(s.d().upcalls.contains(1), "round " + round + ": no upcall, the event is lost");
         }
     }
 

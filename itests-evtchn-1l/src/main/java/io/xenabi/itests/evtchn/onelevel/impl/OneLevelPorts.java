@@ -13,8 +13,8 @@ import java.nio.ByteBuffer;
  * One domain on the 1-level toy ABI: the pending bitmap at byte 0 of the guest's page, the
  * mask bitmap at byte {@value #MASK}. Every bit is changed with an atomic read-modify-write,
  * so a send racing an unmask of one port (which the SPI allows) loses nothing: whichever of
- * the two sees the other's bit raises the upcall. Only the mandatory ops and the setup op are
- * implemented; the optional ones stay absent.
+ * the two sees the other's bit raises the upcall (both may: a second upcall is harmless).
+ * Only the mandatory ops and the setup op are implemented; the optional ones stay absent.
  */
 final class OneLevelPorts implements EvtchnPortOps {
     static final int NR_PORTS = 1024;
