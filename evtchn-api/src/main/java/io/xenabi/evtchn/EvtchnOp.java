@@ -92,6 +92,7 @@ public final class EvtchnOp {
     public static final int SIZEOF_EVTCHN_INIT_CONTROL = 24;
     // struct evtchn_expand_array (8): array_gfn u64 @0
     public static final int EXPAND_ARRAY_ARRAY_GFN = 0;
+    public static final int SIZEOF_EVTCHN_EXPAND_ARRAY = 8;
     // struct evtchn_set_priority (8): port u32 @0, priority u32 @4
     public static final int SET_PRIORITY_PORT = 0;
     public static final int SET_PRIORITY_PRIORITY = 4;
@@ -132,6 +133,16 @@ public final class EvtchnOp {
             case EVTCHNSTAT_ipi -> "ipi";
             default -> "state#" + status;
         };
+    }
+
+    /**
+     * Whether {@code cmd} is one of the sub-ops Xen's public header defines for an ABI's own
+     * setup ({@code init_control} and {@code expand_array}, the FIFO ABI's). Xen answers one it
+     * cannot serve with -EOPNOTSUPP (event_fifo.h without CONFIG_EVTCHN_FIFO), any unknown
+     * sub-op with -ENOSYS; a variant of ours adds its own setup ops by declaring them.
+     */
+    public static boolean isAbiSetupOp(int cmd) {
+        return cmd == EVTCHNOP_init_control || cmd == EVTCHNOP_expand_array;
     }
 
     /** Whether a VIRQ is bound per vCPU (xen/common/event_channel.c, get_virq_type). */

@@ -22,12 +22,14 @@ public interface EvtchnPort {
     /** Sets the priority used the next time the port is queued. */
     void setPriority(int priority);
 
-    /** The vCPU whose queue the port was last linked on (FIFO's {@code last_vcpu_id}). */
-    int lastVcpu();
+    /**
+     * The queue the port was last linked on, as one word the ABI encodes (Xen's
+     * {@code evtchn->fifo_lastq}, the raw of {@code union evtchn_fifo_lastq}: vCPU and
+     * priority read and written together, so a reader never sees one without the other). 0
+     * for a port never queued.
+     */
+    int lastQueue();
 
-    /** The priority of the queue the port was last linked on (FIFO's {@code last_priority}). */
-    int lastPriority();
-
-    /** Records the queue the port was linked on. */
-    void setLastQueue(int vcpu, int priority);
+    /** Records the queue word (one atomic write). */
+    void setLastQueue(int raw);
 }

@@ -3,10 +3,12 @@
  * (xen/include/public/event_channel.h) and the service provider interface an event-channel
  * variant implements. The SPI mirrors Xen's {@code struct evtchn_port_ops}
  * (xen/include/xen/event.h): the generic port code in domain-core calls a small table of
- * operations and never looks at an ABI's guest memory itself.
+ * operations and never looks at an ABI's guest memory itself. 2.0.0: optional ops are
+ * default methods meaning absent, setup ops take the struct domain-core copied in
+ * ({@link io.xenabi.evtchn.EvtchnSetupArg}), the last queue is one word.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package io.xenabi.evtchn;
 
 import org.osgi.annotation.bundle.Export;

@@ -15,6 +15,15 @@ public final class GnttabOp {
     public static final int GNTTABOP_unmap_and_replace = 7;
     public static final int GNTTABOP_set_version = 8;
     public static final int GNTTABOP_get_status_frames = 9;
+
+    /**
+     * Whether Xen's gnttab_set_version knows {@code version} (1 and 2, grant_table.h): one it
+     * knows but a domain may not use answers -ENOSYS ("behave as before set_version was
+     * introduced"), any other number -EINVAL, unless a version service present serves it.
+     */
+    public static boolean isXenVersion(long version) {
+        return version == 1 || version == 2;
+    }
     public static final int GNTTABOP_get_version = 10;
     public static final int GNTTABOP_swap_grant_ref = 11;
     public static final int GNTTABOP_cache_flush = 12;

@@ -2,7 +2,8 @@ package io.xenabi.gnttab;
 
 /**
  * A grant entry decoded from any version's layout. Fields a version does not have are 0
- * (v1 has no sub-page window nor transitive target).
+ * (v1 has no transitive target, nor a sub-page window: a v1 entry flagged GTF_sub_page reads
+ * as the window of the whole page, as Xen's copy treats it).
  *
  * @param flags the GTF_* flags of the entry (for v2, the header flags; status bits excluded)
  * @param domid the domain the grant is for

@@ -3,9 +3,9 @@ package io.xenabi.gnttab;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * A grant-table version: the service a version bundle registers, with the service properties
- * {@code xenabi.abi.family=gnttab}, {@code xenabi.abi.variant} ({@code v1}, {@code v2}, ...)
- * and {@code xenabi.abi.capability} (its bit, or -1 for the base version v1).
+ * A grant-table version: the service a version bundle registers, its component annotated with
+ * {@link io.xenabi.abi.AbiVariantService} ({@code family = "gnttab"}, {@code v1}, {@code v2},
+ * ..., its capability bit or -1 for the base version v1).
  *
  * <p>A version owns what lives in guest memory: the entry layout and size, entries per frame,
  * status frames, and how a grant is acquired and released in the shared entry (Xen's
@@ -35,9 +35,16 @@ public interface GrantVersion {
     GrantEntry read(GrantTable table, int ref);
 
     /**
+     * Whether this version's layout can represent {@code entry} (v1: not a transitive grant,
+     * nor a frame beyond 32 bits). GNTTABOP_set_version to this version fails with -ERANGE,
+     * changing nothing, while a reserved entry it cannot represent is in the table, as Xen's
+     * gnttab_set_version does on the way from v2 to v1 (xen/common/grant_table.c).
+     */
+    boolean represents(GrantEntry entry);
+
+    /**
      * Writes entry {@code ref} in this version's layout, status bits cleared. Returns false,
-     * writing nothing, when the layout cannot represent it (a v1 frame beyond 32 bits, a
-     * transitive or sub-page grant in v1): set_version's -ERANGE for reserved entries.
+     * writing nothing, when {@link #represents} says the layout cannot represent it.
      */
     boolean write(GrantTable table, int ref, GrantEntry entry);
 

@@ -2,9 +2,11 @@
  * The grant-table family: {@code GNTTABOP_*} numbers and the x86_64 layout of their argument
  * structs, the GTF_, GNTMAP_, GNTCOPY_ flags and GNTST_ codes with Xen's values
  * (xen/include/public/grant_table.h), and the SPI a grant-table version bundle implements.
+ * 2.0.0: {@link io.xenabi.gnttab.GrantVersion#represents} (a version says which entries its
+ * layout cannot hold; the version switch honours it).
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package io.xenabi.gnttab;
 
 import org.osgi.annotation.bundle.Export;

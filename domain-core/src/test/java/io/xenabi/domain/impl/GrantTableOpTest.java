@@ -5,6 +5,7 @@ import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOSYS;
 import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
 import static io.xenabi.abi.XenErrno.EPERM;
+import static io.xenabi.abi.XenErrno.ERANGE;
 import static io.xenabi.abi.XenErrno.ESRCH;
 import static io.xenabi.gnttab.GnttabOp.*;
 import static io.xenabi.gnttab.GnttabStatus.*;
@@ -205,6 +206,25 @@ class GrantTableOpTest {
                 "the reserved xenstore entry is still granted to dom0");
         assertEquals(GNTST_general_error, back.copy(20, front.domid, 0, PAGE_GFN, DomId.DOMID_SELF, 0, 8,
                 GNTCOPY_source_gref), "entry 20 was cleared by the switch");
+    }
+
+    @Test
+    void aReservedEntryV1CannotRepresentRefusesTheSwitchWithErangeAndChangesNothing() {
+        useVersion(2);
+        front.grantV2(2, back.domid, GTF_transitive, Hypervisor.DOMID_0, 0, 9);
+        assertEquals(-ERANGE, front.setVersion(1), "a transitive reserved entry");
+        assertEquals(2, front.getVersion(DomId.DOMID_SELF));
+        front.grantV2(2, 0, 0, 0, 0, 0);
+        front.grant(3, back.domid, 1L << 32, GTF_permit_access);
+        assertEquals(-ERANGE, front.setVersion(1), "a reserved grant of a frame beyond 32 bits");
+        assertEquals(2, front.getVersion(DomId.DOMID_SELF));
+        front.grant(3, 0, 0, 0);
+        front.grantV2(4, Hypervisor.DOMID_0, GTF_permit_access | GTF_sub_page, 0, 64, 0x1234);
+        assertEquals(0, front.setVersion(1), "a sub-page grant is kept, as Xen keeps it");
+        front.version = 1;
+        GrantGuest dom0 = new GrantGuest(hv, Hypervisor.DOMID_0);
+        assertEquals(GNTST_okay, dom0.copy(4, front.domid, 0, 5, DomId.DOMID_SELF, 0, 8, GNTCOPY_source_gref),
+                "v1 copies from the kept entry");
     }
 
     @Test

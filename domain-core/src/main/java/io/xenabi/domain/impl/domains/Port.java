@@ -32,8 +32,8 @@ public final class Port implements EvtchnPort {
     public int pirq;
 
     private volatile int priority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
-    private volatile int lastVcpu;
-    private volatile int lastPriority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
+    /** Xen's {@code fifo_lastq}: one word the ABI encodes, 0 (as Xen's zeroed struct) until queued. */
+    private volatile int lastQueue;
 
     Port(int port) {
         this.port = port;
@@ -60,19 +60,13 @@ public final class Port implements EvtchnPort {
     }
 
     @Override
-    public int lastVcpu() {
-        return lastVcpu;
+    public int lastQueue() {
+        return lastQueue;
     }
 
     @Override
-    public int lastPriority() {
-        return lastPriority;
-    }
-
-    @Override
-    public void setLastQueue(int vcpu, int priority) {
-        this.lastVcpu = vcpu;
-        this.lastPriority = priority;
+    public void setLastQueue(int raw) {
+        this.lastQueue = raw;
     }
 
     /** The EVTCHNSTAT_* value EVTCHNOP_status reports for the current state. */

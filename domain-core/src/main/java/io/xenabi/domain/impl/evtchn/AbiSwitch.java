@@ -1,10 +1,13 @@
 package io.xenabi.domain.impl.evtchn;
 
 import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.XenErrno;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.Port;
 import io.xenabi.domain.impl.variants.Variants;
+import io.xenabi.evtchn.EvtchnOp;
 import io.xenabi.evtchn.EvtchnPortOps;
+import io.xenabi.evtchn.EvtchnSetupArg;
 import io.xenabi.evtchn.EvtchnVariant;
 
 /**
@@ -75,8 +78,11 @@ public final class AbiSwitch {
 
     /**
      * An ABI-specific sub-op (EVTCHNOP_init_control, expand_array, ...): routed to the variant
-     * that claims it when the domain may use it (available ∩ permitted ∩ host maximum),
-     * -EOPNOTSUPP when it may not, as the xen-devel design for refused FIFO asks.
+     * that declares it when the domain may use it (available ∩ permitted ∩ host maximum), its
+     * argument struct copied in first and, when the op succeeded and changed it, back out
+     * (Xen's do_event_channel_op around evtchn_fifo_init_control). A sub-op a present variant
+     * or Xen's header defines for an ABI's setup answers -EOPNOTSUPP when the domain may not
+     * use it, as the xen-devel design for refused FIFO asks; any other -ENOSYS.
      */
     long variantSetupOp(Domain d, int vcpu, int cmd, long gpa) {
         d.eventLock.lock();
@@ -85,17 +91,28 @@ public final class AbiSwitch {
             AbiVariant current = d.evtchnVariant;
             Variants.Impl<EvtchnVariant> inUse = current == null ? null
                     : variants.get(AbiVariant.FAMILY_EVTCHN, current.name());
-            if (inUse != null && inUse.service().setupOps().contains(cmd)) {
-                return d.ops.setupOp(vcpu, cmd, gpa);
+            EvtchnVariant.SetupOp op = inUse == null ? null : setupOp(inUse.service(), cmd);
+            if (op != null) {
+                EvtchnSetupArg arg = copyIn(d, gpa, op);
+                long rc = d.ops.setupOp(vcpu, cmd, arg);
+                copyBack(d, gpa, arg, rc);
+                return rc;
             }
+            boolean claimed = EvtchnOp.isAbiSetupOp(cmd);
             for (Variants.Impl<EvtchnVariant> cand : variants.<EvtchnVariant>of(AbiVariant.FAMILY_EVTCHN)) {
-                if (!cand.service().setupOps().contains(cmd) || !d.permits(cand.variant())) {
+                op = setupOp(cand.service(), cmd);
+                if (op == null) {
                     continue;
                 }
+                claimed = true;
+                if (!d.permits(cand.variant())) {
+                    continue;
+                }
+                EvtchnSetupArg arg = copyIn(d, gpa, op);
                 EvtchnPortOps fresh = cand.service().create(d);
                 long rc;
                 try {
-                    rc = fresh.setupOp(vcpu, cmd, gpa);
+                    rc = fresh.setupOp(vcpu, cmd, arg);
                 } catch (RuntimeException e) {
                     fresh.destroy();
                     throw e;
@@ -105,12 +122,37 @@ public final class AbiSwitch {
                     return rc;
                 }
                 switchAbi(d, fresh, cand.variant());
+                copyBack(d, gpa, arg, rc);
                 return rc;
             }
-            return EventChannels.unsupported(cmd);
+            return claimed ? -XenErrno.EOPNOTSUPP : -XenErrno.ENOSYS;
         } finally {
             d.reopen(p -> Pollers.checkPollers(d, p.port()));
             d.eventLock.unlock();
+        }
+    }
+
+    private static EvtchnVariant.SetupOp setupOp(EvtchnVariant v, int cmd) {
+        for (EvtchnVariant.SetupOp op : v.setupOps()) {
+            if (op.cmd() == cmd) {
+                return op;
+            }
+        }
+        return null;
+    }
+
+    /** copy_from_guest of the op's struct; a bad address raises GuestFault before anything changed. */
+    private static EvtchnSetupArg copyIn(Domain d, long gpa, EvtchnVariant.SetupOp op) {
+        byte[] raw = new byte[op.argSize()];
+        d.memory.read(gpa, raw, 0, raw.length);
+        return new EvtchnSetupArg(raw);
+    }
+
+    /** __copy_to_guest on success, of a struct the variant wrote to (a fault is -EFAULT, the op stays done, as in Xen). */
+    private static void copyBack(Domain d, long gpa, EvtchnSetupArg arg, long rc) {
+        if (rc >= 0 && arg.changed()) {
+            byte[] raw = arg.bytes();
+            d.memory.write(gpa, raw, 0, raw.length);
         }
     }
 

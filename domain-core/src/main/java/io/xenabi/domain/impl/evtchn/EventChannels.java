@@ -5,7 +5,6 @@ import static io.xenabi.abi.XenErrno.EEXIST;
 import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOENT;
 import static io.xenabi.abi.XenErrno.ENOSYS;
-import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
 import static io.xenabi.abi.XenErrno.EPERM;
 import static io.xenabi.abi.XenErrno.ESRCH;
 import static io.xenabi.evtchn.EvtchnOp.*;
@@ -515,17 +514,16 @@ public final class EventChannels {
             return -EINVAL;
         }
         return withOps(d, chn, o -> {
-            if (chn.isOpen()) {
-                return o.setPriority(chn, priority);
+            // Xen's evtchn_port_set_priority (xen/include/xen/event.h, since the XSA-343
+            // fixes): an ABI without the op answers -ENOSYS, a port not in use -EACCES, both
+            // decided here before the ABI is called.
+            if (!o.hasPriorities()) {
+                return -ENOSYS;
             }
-            // Xen's evtchn_port_set_priority (since the XSA-343 fixes): an ABI without
-            // priorities answers -ENOSYS, otherwise a port not in use is -EACCES. Only the ABI
-            // knows which it is; what it did to the free port's priority is undone (a bind
-            // sets the priority afresh anyway).
-            int before = chn.priority();
-            int rc = o.setPriority(chn, priority);
-            chn.setPriority(before);
-            return rc == -ENOSYS ? rc : -io.xenabi.abi.XenErrno.EACCES;
+            if (!chn.isOpen()) {
+                return -io.xenabi.abi.XenErrno.EACCES;
+            }
+            return o.setPriority(chn, priority);
         });
     }
 
@@ -553,12 +551,4 @@ public final class EventChannels {
         }
     }
 
-    /** Whether {@code cmd} is one of the sub-ops only an ABI variant defines. */
-    public static boolean isVariantOp(int cmd) {
-        return cmd == EVTCHNOP_init_control || cmd == EVTCHNOP_expand_array;
-    }
-
-    public static long unsupported(int cmd) {
-        return isVariantOp(cmd) ? -EOPNOTSUPP : -ENOSYS;
-    }
 }

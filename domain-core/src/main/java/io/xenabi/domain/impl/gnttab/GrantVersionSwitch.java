@@ -54,8 +54,9 @@ final class GrantVersionSwitch {
     /**
      * gnttab_set_version. The version asked for is served by the version service of that
      * number if it is present and the domain may use it (available ∩ permitted ∩ host
-     * maximum); a known version withheld answers -ENOSYS as Xen does for v2 beyond
-     * max_grant_version, anything else -EINVAL. The current version is written back either way.
+     * maximum); a version Xen knows or a present service serves, withheld, answers -ENOSYS as
+     * Xen does for v2 beyond max_grant_version, anything else -EINVAL. The reserved entries
+     * are kept, and the switch refused with -ERANGE when the new version cannot represent one. The current version is written back either way.
      */
     long setVersion(Domain cur, long gpa) {
         GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_SET_VERSION);
@@ -75,7 +76,7 @@ final class GrantVersionSwitch {
 
     private long switchVersion(Domain d, Grants g, long want) {
         Variants.Impl<GrantVersion> target = null;
-        boolean known = want == 1 || want == 2;
+        boolean known = isXenVersion(want);
         for (Variants.Impl<GrantVersion> i : variants.<GrantVersion>of(AbiVariant.FAMILY_GNTTAB)) {
             if (i.service().version() == want) {
                 known = true;
@@ -101,9 +102,9 @@ final class GrantVersionSwitch {
         for (int ref = 0; ref < reserved; ref++) {
             keep[ref] = old.read(g, ref);
             bits[ref] = old.statusBits(g, ref);
-            if (keep[ref].type() == GTF_transitive && next.version() == 1
-                    || keep[ref].frame() > 0xFFFF_FFFFL && next.version() == 1) {
-                return -ERANGE; // a reserved entry v1 cannot represent
+            if (!next.represents(keep[ref])) {
+                // Xen's gnttab_set_version: "non-representable entries", nothing changed yet.
+                return -ERANGE;
             }
         }
         g.version = next;

@@ -1,21 +1,20 @@
 package io.xenabi.evtchn.twolevel.impl;
 
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.AbiVariantService;
 import io.xenabi.evtchn.EvtchnDomain;
 import io.xenabi.evtchn.EvtchnPortOps;
 import io.xenabi.evtchn.EvtchnVariant;
 import java.nio.ByteBuffer;
-import java.util.Set;
 import org.osgi.service.component.annotations.Component;
 
 /**
  * The 2-level event-channel ABI, Xen's original and base ABI: pending and mask bitmaps in
  * shared_info and a per-vCPU selector word (xen/common/event_2l.c). Always available.
  */
-@Component(service = EvtchnVariant.class, property = {
-    "xenabi.abi.family=evtchn",
-    "xenabi.abi.variant=2l",
-    "xenabi.abi.capability:Integer=-1"
-})
+@Component(service = EvtchnVariant.class)
+@AbiVariantService(family = AbiVariant.FAMILY_EVTCHN, variant = "2l", capability = AbiCapability.BASE)
 public final class Evtchn2lVariant implements EvtchnVariant {
     /** "X2L" then a format version: 2-level keeps no hypervisor-side state beyond that. */
     static final int STATE_MAGIC = 0x58324C00;
@@ -43,10 +42,5 @@ public final class Evtchn2lVariant implements EvtchnVariant {
                     + STATE_VERSION);
         }
         return new TwoLevelPorts(domain);
-    }
-
-    @Override
-    public Set<Integer> setupOps() {
-        return Set.of();
     }
 }

@@ -2,7 +2,6 @@ package io.xenabi.evtchn.twolevel.impl;
 
 import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.SharedInfo;
-import io.xenabi.abi.XenErrno;
 import io.xenabi.evtchn.EvtchnDomain;
 import io.xenabi.evtchn.EvtchnPort;
 import io.xenabi.evtchn.EvtchnPortOps;
@@ -11,7 +10,8 @@ import java.nio.ByteBuffer;
 /**
  * One domain on the 2-level ABI. Every bit lives in the guest's shared_info page and is changed
  * with atomic read-modify-writes, in the strict order of xen/common/event_2l.c, because the
- * guest flips the same bits concurrently.
+ * guest flips the same bits concurrently. Xen's {@code evtchn_port_ops_2l} has no init,
+ * is_busy or set_priority, and 2-level keeps nothing to release: those ops stay absent.
  */
 final class TwoLevelPorts implements EvtchnPortOps {
     /** BITS_PER_EVTCHN_WORD for a 64-bit guest. */
@@ -30,18 +30,6 @@ final class TwoLevelPorts implements EvtchnPortOps {
     @Override
     public int maxPorts() {
         return EVTCHN_2L_NR_CHANNELS;
-    }
-
-    @Override
-    public void init(EvtchnPort port) {
-        // evtchn_port_ops_2l has no init hook.
-    }
-
-    @Override
-    public void adopt(EvtchnPort port, boolean pending) {
-        if (pending) {
-            setPending(port);
-        }
     }
 
     private static int selectorOffset(int vcpu) {
@@ -93,34 +81,14 @@ final class TwoLevelPorts implements EvtchnPortOps {
     }
 
     @Override
-    public boolean isBusy(EvtchnPort port) {
-        return false;
-    }
-
-    @Override
-    public int setPriority(EvtchnPort port, int priority) {
-        return -XenErrno.ENOSYS;
-    }
-
-    @Override
     public String printState(EvtchnPort port) {
         int sel = shared.testBit(selectorOffset(port.notifyVcpu()), port.port() / BITS_PER_EVTCHN_WORD) ? 1 : 0;
         return "sel=" + sel;
     }
 
     @Override
-    public long setupOp(int vcpu, int cmd, long argGpa) {
-        return -XenErrno.ENOSYS;
-    }
-
-    @Override
     public byte[] exportState() {
         return ByteBuffer.allocate(8).putInt(Evtchn2lVariant.STATE_MAGIC).putInt(Evtchn2lVariant.STATE_VERSION)
                 .array();
-    }
-
-    @Override
-    public void destroy() {
-        // Nothing beyond shared_info, which belongs to the domain.
     }
 }

@@ -6,59 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xenabi.abi.GuestMemory;
-import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.SharedInfo;
 import io.xenabi.abi.XenErrno;
-import io.xenabi.evtchn.EvtchnDomain;
 import io.xenabi.evtchn.EvtchnPort;
 import io.xenabi.evtchn.EvtchnPortOps;
-import java.util.ArrayList;
+import io.xenabi.evtchn.testkit.FakeEvtchnDomain;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TwoLevelPortsTest {
-    /** A domain with two vCPUs that records the upcalls it is asked to raise. */
-    static final class FakeDomain implements EvtchnDomain {
-        final GuestPage shared = new GuestPage();
-        final List<Integer> upcalls = new ArrayList<>();
-
-        @Override
-        public int domid() {
-            return 1;
-        }
-
-        @Override
-        public int maxVcpus() {
-            return 2;
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return new GuestMemory(16);
-        }
-
-        @Override
-        public GuestPage sharedInfo() {
-            return shared;
-        }
-
-        @Override
-        public void markEventsPending(int vcpu) {
-            upcalls.add(vcpu);
-        }
-
-        @Override
-        public EvtchnPort port(int port) {
-            return null;
-        }
-
-        @Override
-        public int validPorts() {
-            return 0;
-        }
-    }
-
     record P(int port, int notifyVcpu) implements EvtchnPort {
         @Override
         public int priority() {
@@ -70,21 +26,16 @@ class TwoLevelPortsTest {
         }
 
         @Override
-        public int lastVcpu() {
+        public int lastQueue() {
             return 0;
         }
 
         @Override
-        public int lastPriority() {
-            return 7;
-        }
-
-        @Override
-        public void setLastQueue(int vcpu, int priority) {
+        public void setLastQueue(int raw) {
         }
     }
 
-    private final FakeDomain d = new FakeDomain();
+    private final FakeEvtchnDomain d = new FakeEvtchnDomain();
     private final EvtchnPortOps ops = new Evtchn2lVariant().create(d);
 
     private boolean selector(int vcpu, int bit) {
@@ -96,11 +47,11 @@ class TwoLevelPortsTest {
         ops.setPending(new P(130, 1));
         assertTrue(d.shared.testBit(SharedInfo.EVTCHN_PENDING, 130));
         assertTrue(selector(1, 2), "port 130 is in word 2");
-        assertEquals(List.of(1), d.upcalls);
+        assertEquals(List.of(1), List.copyOf(d.upcalls));
         ops.setPending(new P(131, 1));
-        assertEquals(List.of(1), d.upcalls, "the selector bit was already set: no second upcall");
+        assertEquals(List.of(1), List.copyOf(d.upcalls), "the selector bit was already set: no second upcall");
         ops.setPending(new P(130, 1));
-        assertEquals(List.of(1), d.upcalls);
+        assertEquals(List.of(1), List.copyOf(d.upcalls));
     }
 
     @Test
@@ -113,7 +64,7 @@ class TwoLevelPortsTest {
         assertTrue(d.upcalls.isEmpty());
         ops.unmask(p);
         assertFalse(ops.isMasked(p));
-        assertEquals(List.of(0), d.upcalls);
+        assertEquals(List.of(0), List.copyOf(d.upcalls));
         assertTrue(selector(0, 0));
     }
 
@@ -151,7 +102,8 @@ class TwoLevelPortsTest {
     @Test
     void twoLevelHasNoPrioritiesNorSetupOps() {
         assertEquals(-XenErrno.ENOSYS, ops.setPriority(new P(1, 0), 3));
-        assertEquals(-XenErrno.ENOSYS, ops.setupOp(0, 11, 0));
+        assertFalse(ops.hasPriorities());
+        assertEquals(-XenErrno.ENOSYS, FakeEvtchnDomain.setupOp(d.memory, ops, 0, 11, 0, 24));
         assertTrue(new Evtchn2lVariant().setupOps().isEmpty());
         assertFalse(ops.isBusy(new P(1, 0)));
     }

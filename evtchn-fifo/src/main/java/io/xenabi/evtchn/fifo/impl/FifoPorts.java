@@ -23,6 +23,7 @@ import io.xenabi.evtchn.EvtchnFifo;
 import io.xenabi.evtchn.EvtchnOp;
 import io.xenabi.evtchn.EvtchnPort;
 import io.xenabi.evtchn.EvtchnPortOps;
+import io.xenabi.evtchn.EvtchnSetupArg;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -89,6 +90,31 @@ final class FifoPorts implements EvtchnPortOps {
     FifoPorts(EvtchnDomain domain) {
         this.domain = domain;
         this.memory = domain.memory();
+    }
+
+    // ------------------------------------------------------------ last queue
+
+    /**
+     * Xen's {@code union evtchn_fifo_lastq} as the one word {@link EvtchnPort#lastQueue()}
+     * keeps: {@code last_priority} in byte 0, {@code last_vcpu_id} in bytes 2-3, so a send
+     * reads the vCPU and the priority of the last queue in one read.
+     */
+    static int lastq(int vcpu, int priority) {
+        return (vcpu << 16) | (priority & 0xFF);
+    }
+
+    static int lastqVcpu(int raw) {
+        return raw >>> 16;
+    }
+
+    static int lastqPriority(int raw) {
+        return raw & 0xFF;
+    }
+
+    /** The queue a last-queue word names (a word from before the domain's vCPU count is clamped). */
+    private static Queue lastQueue(FifoVcpu[] vs, int raw) {
+        int vcpu = lastqVcpu(raw);
+        return vs[vcpu < vs.length ? vcpu : 0].queues[lastqPriority(raw) % EVTCHN_FIFO_MAX_QUEUES];
     }
 
     // ------------------------------------------------------------ event words
@@ -201,9 +227,10 @@ final class FifoPorts implements EvtchnPortOps {
         // Lock the queue the port goes to and the one it was last on (two on a move).
         for (int attempt = 0; attempt < 3 && !locked; attempt++) {
             q = v.queues[port.priority()];
-            oldQ = vs[port.lastVcpu()].queues[port.lastPriority()];
+            int lastq = port.lastQueue();
+            oldQ = lastQueue(vs, lastq);
             lockPair(q, oldQ);
-            if (q == v.queues[port.priority()] && oldQ == vs[port.lastVcpu()].queues[port.lastPriority()]) {
+            if (q == v.queues[port.priority()] && lastq == port.lastQueue()) {
                 locked = true;
             } else {
                 unlockPair(q, oldQ);
@@ -224,7 +251,7 @@ final class FifoPorts implements EvtchnPortOps {
                     oldQ.tail = 0;
                 }
                 if (oldQ != q) {
-                    port.setLastQueue(vcpu, q.priority);
+                    port.setLastQueue(lastq(vcpu, q.priority));
                     oldQ.lock.unlock();
                     oldQ = q;
                 }
@@ -307,6 +334,12 @@ final class FifoPorts implements EvtchnPortOps {
     }
 
     @Override
+    public boolean hasPriorities() {
+        return true;
+    }
+
+    /** evtchn_fifo_set_priority; domain-core has checked that the port is in use. */
+    @Override
     public int setPriority(EvtchnPort port, int priority) {
         if (Integer.compareUnsigned(priority, EVTCHN_FIFO_PRIORITY_MIN) > 0) {
             return -XenErrno.EINVAL;
@@ -325,29 +358,27 @@ final class FifoPorts implements EvtchnPortOps {
         int w = page.get32(wordOffset(port.port()));
         String busy = (w & (1 << EVTCHN_FIFO_BUSY)) != 0 ? "B " : "";
         String link = (w & (1 << EVTCHN_FIFO_LINKED)) != 0 ? "link=" + (w & EVTCHN_FIFO_LINK_MASK) : "unlinked";
-        return String.format("%sword=0x%08x %s q=v%d/p%d", busy, w, link, port.lastVcpu(), port.lastPriority());
+        int lastq = port.lastQueue();
+        return String.format("%sword=0x%08x %s q=v%d/p%d", busy, w, link, lastqVcpu(lastq), lastqPriority(lastq));
     }
 
     // ------------------------------------------------------------ setup ops
 
     @Override
-    public long setupOp(int vcpu, int cmd, long argGpa) {
+    public long setupOp(int vcpu, int cmd, EvtchnSetupArg arg) {
         return switch (cmd) {
-            case EvtchnOp.EVTCHNOP_init_control -> initControl(argGpa);
-            case EvtchnOp.EVTCHNOP_expand_array -> expandArray(argGpa);
+            case EvtchnOp.EVTCHNOP_init_control -> initControl(arg);
+            case EvtchnOp.EVTCHNOP_expand_array -> expandArray(arg);
             default -> -XenErrno.ENOSYS;
         };
     }
 
-    /** evtchn_fifo_init_control; the struct is copied back (with link_bits) only on success. */
-    private long initControl(long gpa) {
-        byte[] raw = new byte[EvtchnOp.SIZEOF_EVTCHN_INIT_CONTROL];
-        memory.read(gpa, raw, 0, raw.length);
-        java.nio.ByteBuffer s = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long gfn = s.getLong(EvtchnOp.INIT_CONTROL_CONTROL_GFN);
-        int offset = s.getInt(EvtchnOp.INIT_CONTROL_OFFSET);
-        int vcpuId = s.getInt(EvtchnOp.INIT_CONTROL_VCPU);
-        s.put(EvtchnOp.INIT_CONTROL_LINK_BITS, (byte) EVTCHN_FIFO_LINK_BITS);
+    /** evtchn_fifo_init_control; domain-core copies the struct (with link_bits) back on success. */
+    private long initControl(EvtchnSetupArg arg) {
+        long gfn = arg.u64(EvtchnOp.INIT_CONTROL_CONTROL_GFN);
+        int offset = arg.u32(EvtchnOp.INIT_CONTROL_OFFSET);
+        int vcpuId = arg.u32(EvtchnOp.INIT_CONTROL_VCPU);
+        arg.put8(EvtchnOp.INIT_CONTROL_LINK_BITS, EVTCHN_FIFO_LINK_BITS);
         if (Integer.compareUnsigned(vcpuId, domain.maxVcpus()) >= 0) {
             return -XenErrno.ENOENT;
         }
@@ -376,13 +407,12 @@ final class FifoPorts implements EvtchnPortOps {
         if (first) {
             vcpus = vs;
         }
-        memory.write(gpa, raw, 0, raw.length);
         return 0;
     }
 
     /** evtchn_fifo_expand_array / add_page_to_event_array. */
-    private long expandArray(long gpa) {
-        long gfn = memory.read64(gpa + EvtchnOp.EXPAND_ARRAY_ARRAY_GFN);
+    private long expandArray(EvtchnSetupArg arg) {
+        long gfn = arg.u64(EvtchnOp.EXPAND_ARRAY_ARRAY_GFN);
         if (vcpus == null) {
             return -XenErrno.EOPNOTSUPP;
         }

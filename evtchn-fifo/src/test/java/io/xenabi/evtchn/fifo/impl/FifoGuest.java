@@ -6,6 +6,7 @@ import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.evtchn.EvtchnOp;
 import io.xenabi.evtchn.EvtchnPortOps;
+import io.xenabi.evtchn.testkit.FakeEvtchnDomain;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,12 +35,14 @@ final class FifoGuest {
         mem.write32(ARG + EvtchnOp.INIT_CONTROL_OFFSET, offset);
         mem.write32(ARG + EvtchnOp.INIT_CONTROL_VCPU, vcpu);
         mem.write8(ARG + EvtchnOp.INIT_CONTROL_LINK_BITS, 0);
-        return ops.setupOp(0, EvtchnOp.EVTCHNOP_init_control, ARG);
+        return FakeEvtchnDomain.setupOp(mem, ops, 0, EvtchnOp.EVTCHNOP_init_control, ARG,
+                EvtchnOp.SIZEOF_EVTCHN_INIT_CONTROL);
     }
 
     long expand(long gfn) {
         mem.write64(ARG + EvtchnOp.EXPAND_ARRAY_ARRAY_GFN, gfn);
-        long rc = ops.setupOp(0, EvtchnOp.EVTCHNOP_expand_array, ARG);
+        long rc = FakeEvtchnDomain.setupOp(mem, ops, 0, EvtchnOp.EVTCHNOP_expand_array, ARG,
+                EvtchnOp.SIZEOF_EVTCHN_EXPAND_ARRAY);
         if (rc == 0) {
             pages++;
         }

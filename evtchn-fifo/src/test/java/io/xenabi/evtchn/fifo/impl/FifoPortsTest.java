@@ -14,12 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xenabi.evtchn.EvtchnOp;
 import io.xenabi.evtchn.EvtchnPortOps;
-import io.xenabi.evtchn.fifo.impl.FakeDomain.Port;
+import io.xenabi.evtchn.testkit.FakeEvtchnDomain;
+import io.xenabi.evtchn.testkit.FakeEvtchnDomain.Port;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FifoPortsTest {
-    private final FakeDomain d = new FakeDomain();
+    private final FakeEvtchnDomain d = new FakeEvtchnDomain();
     private final EvtchnPortOps ops = new EvtchnFifoVariant().create(d);
     private final FifoGuest g = new FifoGuest(d.memory, ops);
 
@@ -35,7 +36,7 @@ class FifoPortsTest {
         assertEquals(EVTCHN_FIFO_LINK_BITS, d.memory.read8(FifoGuest.ARG + EvtchnOp.INIT_CONTROL_LINK_BITS));
         assertEquals(-EINVAL, g.initControl(0, 9, 0), "vCPU 0 already has its control block");
         assertEquals(0, g.initControl(1, 9, 0));
-        assertEquals(-ENOSYS, ops.setupOp(0, EvtchnOp.EVTCHNOP_send, FifoGuest.ARG));
+        assertEquals(-ENOSYS, FakeEvtchnDomain.setupOp(d.memory, ops, 0, EvtchnOp.EVTCHNOP_send, FifoGuest.ARG, 4));
     }
 
     @Test
@@ -137,8 +138,8 @@ class FifoPortsTest {
         ops.setPriority(p, 1);
         ops.setPending(p);
         assertEquals(List.of(30), g.consume(1));
-        assertEquals(1, p.lastVcpu());
-        assertEquals(1, p.lastPriority());
+        assertEquals(1, FifoPorts.lastqVcpu(p.lastQueue()), "the last queue is one word: vCPU 1 ...");
+        assertEquals(1, FifoPorts.lastqPriority(p.lastQueue()), "... and priority 1");
         Port q = d.bind(31, 0);
         ops.setPending(q);
         assertEquals(List.of(31), g.consume(0), "the old queue lost its tail and starts again at the head");

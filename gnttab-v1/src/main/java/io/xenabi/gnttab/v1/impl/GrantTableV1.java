@@ -12,6 +12,9 @@ import static io.xenabi.gnttab.GrantFlags.GTF_transitive;
 import static io.xenabi.gnttab.GrantFlags.GTF_type_mask;
 import static io.xenabi.gnttab.GrantFlags.GTF_writing;
 
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.AbiVariantService;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.gnttab.GnttabStatus;
 import io.xenabi.gnttab.GrantEntry;
@@ -24,11 +27,8 @@ import org.osgi.service.component.annotations.Component;
  * GTF_reading/GTF_writing kept in the entry's own flags (xen/common/grant_table.c,
  * {@code _set_status_v1}).
  */
-@Component(service = GrantVersion.class, property = {
-    "xenabi.abi.family=gnttab",
-    "xenabi.abi.variant=v1",
-    "xenabi.abi.capability:Integer=-1"
-})
+@Component(service = GrantVersion.class)
+@AbiVariantService(family = AbiVariant.FAMILY_GNTTAB, variant = "v1", capability = AbiCapability.BASE)
 public final class GrantTableV1 implements GrantVersion {
     /** Xen bounds the compare-exchange retries on a word the guest may keep changing. */
     static final int MAX_RETRIES = 4;
@@ -62,12 +62,25 @@ public final class GrantTableV1 implements GrantVersion {
         int off = offset(ref);
         int combo = p.get32(off + V1_FLAGS);
         int flags = combo & 0xFFFF & ~(GTF_reading | GTF_writing);
-        return new GrantEntry(flags, combo >>> 16, Integer.toUnsignedLong(p.get32(off + V1_FRAME)), 0, 0, 0, 0);
+        // v1 has no window: Xen's copy treats an entry flagged GTF_sub_page as the whole page
+        // (acquire_grant_for_copy), and a map refuses it in _set_status_v1.
+        int length = (flags & GTF_sub_page) != 0 ? GuestPage.PAGE_SIZE : 0;
+        return new GrantEntry(flags, combo >>> 16, Integer.toUnsignedLong(p.get32(off + V1_FRAME)), 0, length, 0, 0);
+    }
+
+    /**
+     * Xen's gnttab_set_version refuses a transitive grant and a frame beyond 32 bits; a
+     * sub-page grant is kept as v1 holds it, its flags (GTF_sub_page included) and its frame,
+     * the window dropped.
+     */
+    @Override
+    public boolean represents(GrantEntry e) {
+        return e.type() != GTF_transitive && e.frame() >= 0 && e.frame() <= 0xFFFF_FFFFL;
     }
 
     @Override
     public boolean write(GrantTable t, int ref, GrantEntry e) {
-        if (e.type() == GTF_transitive || e.subPage() || e.frame() < 0 || e.frame() > 0xFFFF_FFFFL) {
+        if (!represents(e)) {
             return false;
         }
         GuestPage p = page(t, ref);

@@ -10,46 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.gnttab.GrantEntry;
-import io.xenabi.gnttab.GrantTable;
+import io.xenabi.gnttab.testkit.FakeGrantTable;
 import org.junit.jupiter.api.Test;
 
 class GrantTableV1Test {
     /** Two shared frames, as domain-core would hand them over. */
-    private final GuestPage[] frames = {new GuestPage(), new GuestPage()};
-    private final GrantTable table = new GrantTable() {
-        @Override
-        public int domid() {
-            return 5;
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return new GuestMemory(8);
-        }
-
-        @Override
-        public int nrFrames() {
-            return frames.length;
-        }
-
-        @Override
-        public GuestPage sharedFrame(int i) {
-            return frames[i];
-        }
-
-        @Override
-        public int nrStatusFrames() {
-            return 0;
-        }
-
-        @Override
-        public GuestPage statusFrame(int i) {
-            throw new IndexOutOfBoundsException(i);
-        }
-    };
+    private final FakeGrantTable table = new FakeGrantTable(2, 0);
+    private final GuestPage[] frames = table.frames;
     private final GrantTableV1 v1 = new GrantTableV1();
 
     @Test
@@ -65,11 +34,19 @@ class GrantTableV1Test {
     }
 
     @Test
-    void v1CannotHoldTransitiveSubPageOrWideFrames() {
+    void v1CannotHoldTransitiveOrWideFrames() {
         assertFalse(v1.write(table, 3, new GrantEntry(GTF_transitive, 1, 0, 0, 0, 2, 9)));
-        assertFalse(v1.write(table, 3, new GrantEntry(1 | GTF_sub_page, 1, 5, 0, 16, 0, 0)));
         assertFalse(v1.write(table, 3, GrantEntry.permitAccess(1, 1L << 32, false)));
+        assertFalse(v1.represents(GrantEntry.permitAccess(1, 1L << 32, false)));
         assertEquals(0, frames[0].get64(24), "nothing written");
+    }
+
+    @Test
+    void aSubPageGrantKeepsItsFlagsAndFrameAndLosesItsWindowAsXenKeepsIt() {
+        assertTrue(v1.represents(new GrantEntry(1 | GTF_sub_page, 1, 5, 0, 16, 0, 0)));
+        assertTrue(v1.write(table, 3, new GrantEntry(1 | GTF_sub_page, 1, 5, 8, 16, 0, 0)));
+        assertEquals(new GrantEntry(1 | GTF_sub_page, 1, 5, 0, 4096, 0, 0), v1.read(table, 3),
+                "v1 has no window: the whole page, as Xen's copy takes it");
     }
 
     @Test

@@ -17,6 +17,9 @@ import static io.xenabi.gnttab.GrantFlags.GTF_transitive;
 import static io.xenabi.gnttab.GrantFlags.GTF_type_mask;
 import static io.xenabi.gnttab.GrantFlags.GTF_writing;
 
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.AbiVariantService;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.gnttab.GnttabStatus;
 import io.xenabi.gnttab.GrantEntry;
@@ -29,11 +32,8 @@ import org.osgi.service.component.annotations.Component;
  * GTF_reading/GTF_writing bits in separate status frames of 2-byte words, 2048 to a frame
  * (xen/common/grant_table.c, {@code _set_status_v2}). Permitted by capability bit 1.
  */
-@Component(service = GrantVersion.class, property = {
-    "xenabi.abi.family=gnttab",
-    "xenabi.abi.variant=v2",
-    "xenabi.abi.capability:Integer=1"
-})
+@Component(service = GrantVersion.class)
+@AbiVariantService(family = AbiVariant.FAMILY_GNTTAB, variant = "v2", capability = AbiCapability.XENABI_CAP_GNTTAB_V2)
 public final class GrantTableV2 implements GrantVersion {
     static final int STATUS_PER_FRAME = GuestPage.PAGE_SIZE / SIZEOF_GRANT_STATUS;
 
@@ -67,6 +67,12 @@ public final class GrantTableV2 implements GrantVersion {
 
     private static int statusOffset(int ref) {
         return (ref % STATUS_PER_FRAME) * SIZEOF_GRANT_STATUS;
+    }
+
+    /** v2 holds every kind of grant (full page, sub-page, transitive) and a 64-bit frame. */
+    @Override
+    public boolean represents(GrantEntry e) {
+        return true;
     }
 
     @Override

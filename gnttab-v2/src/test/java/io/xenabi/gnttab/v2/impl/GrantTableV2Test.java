@@ -10,46 +10,15 @@ import static io.xenabi.gnttab.GrantFlags.GTF_writing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.gnttab.GrantEntry;
-import io.xenabi.gnttab.GrantTable;
+import io.xenabi.gnttab.testkit.FakeGrantTable;
 import org.junit.jupiter.api.Test;
 
 class GrantTableV2Test {
-    private final GuestPage[] frames = {new GuestPage(), new GuestPage()};
-    private final GuestPage status = new GuestPage();
-    private final GrantTable table = new GrantTable() {
-        @Override
-        public int domid() {
-            return 5;
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return new GuestMemory(8);
-        }
-
-        @Override
-        public int nrFrames() {
-            return frames.length;
-        }
-
-        @Override
-        public GuestPage sharedFrame(int i) {
-            return frames[i];
-        }
-
-        @Override
-        public int nrStatusFrames() {
-            return 1;
-        }
-
-        @Override
-        public GuestPage statusFrame(int i) {
-            return status;
-        }
-    };
+    private final FakeGrantTable table = new FakeGrantTable(2, 1);
+    private final GuestPage[] frames = table.frames;
+    private final GuestPage status = table.status[0];
     private final GrantTableV2 v2 = new GrantTableV2();
 
     @Test

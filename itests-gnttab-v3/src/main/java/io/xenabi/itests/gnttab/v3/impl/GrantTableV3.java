@@ -1,5 +1,7 @@
 package io.xenabi.itests.gnttab.v3.impl;
 
+import io.xenabi.abi.AbiVariant;
+import io.xenabi.abi.AbiVariantService;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.gnttab.GnttabStatus;
 import io.xenabi.gnttab.GrantEntry;
@@ -14,11 +16,8 @@ import org.osgi.service.component.annotations.Component;
  * trivial layout: 32-byte entries {flags u16 @0, domid u16 @2, frame u64 @8}, the access bits
  * in the flags as in v1, no status frames, no sub-page or transitive grants. Capability bit 2.
  */
-@Component(service = GrantVersion.class, property = {
-    "xenabi.abi.family=gnttab",
-    "xenabi.abi.variant=v3",
-    "xenabi.abi.capability:Integer=2"
-})
+@Component(service = GrantVersion.class)
+@AbiVariantService(family = AbiVariant.FAMILY_GNTTAB, variant = "v3", capability = 2)
 public final class GrantTableV3 implements GrantVersion {
     static final int ENTRY = 32;
     static final int FLAGS = 0;
@@ -55,9 +54,15 @@ public final class GrantTableV3 implements GrantVersion {
                 0);
     }
 
+    /** No sub-page or transitive grants. */
+    @Override
+    public boolean represents(GrantEntry e) {
+        return e.type() != GrantFlags.GTF_transitive && !e.subPage();
+    }
+
     @Override
     public boolean write(GrantTable t, int ref, GrantEntry e) {
-        if (e.type() == GrantFlags.GTF_transitive || e.subPage()) {
+        if (!represents(e)) {
             return false;
         }
         page(t, ref).set64(off(ref) + FRAME, e.frame());
