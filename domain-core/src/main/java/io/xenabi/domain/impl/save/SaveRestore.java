@@ -91,7 +91,7 @@ public final class SaveRestore {
     public Restored restore(Path file) {
         SaveImage.Contents img = SaveImage.read(file);
         DomainConfig config = img.config();
-        long effective = config.abiPermit() & lifecycle.permitMax();
+        io.xenabi.domain.impl.domains.PermitSet fixed = lifecycle.permitNow(config.abiPermit());
         for (Map.Entry<String, String> e : img.used().entrySet()) {
             Variants.Impl<Object> v = variants.get(e.getKey(), e.getValue());
             String q = e.getKey() + "-" + e.getValue();
@@ -101,7 +101,7 @@ public final class SaveRestore {
             if (v == null) {
                 throw new DomainException("the image's guest used " + q + ", which this host does not have");
             }
-            if (!v.variant().isBase() && !AbiCapability.permits(effective, v.variant().capability())) {
+            if (!v.variant().isBase() && !fixed.permits(v.variant())) {
                 throw new DomainException("the image's guest used " + q + ", which this host does not permit");
             }
         }
