@@ -73,7 +73,7 @@ public final class Lifecycle {
      * variants present now. {@code *} (every bit) is thus every variant present, and a variant
      * that arrives later reaches only domains created after it.
      */
-    public PermitSet permitNow(long configured) {
+    private PermitSet permitNow(long configured) {
         List<AbiVariant> in = new ArrayList<>();
         for (AbiVariant v : variants.all()) {
             if (!v.isBase() && AbiCapability.permits(configured, v.capability()) && host.maxPermits(v)) {
