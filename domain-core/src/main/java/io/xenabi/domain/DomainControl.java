@@ -47,16 +47,19 @@ public interface DomainControl {
 
     /**
      * xl save: pauses the domain, writes a self-describing, versioned, checksummed image of it
-     * (configuration with the permit bitmap, guest RAM, shared_info, the variants in use and
-     * the toolstack's {@code notes}) to {@code file}, then destroys it.
+     * (configuration with the permit bitmap, the permit set fixed at creation by variant name
+     * and bit, guest RAM, shared_info, the variants in use and the toolstack's {@code notes}) to
+     * {@code file}, then destroys it.
      */
     void save(int domid, Path file, Map<String, String> notes);
 
     /**
      * xl restore: checks the image whole (truncation, checksum, version, the variants its
      * guest used being present and permitted here) and only then creates the domain again,
-     * on the base ABIs, with its memory; the guest runs its resume path. Throws naming the
-     * cause in one line, having created nothing.
+     * on the base ABIs, with its memory and its permit set, which no host widens (this host's
+     * maximum may narrow it; a permitted variant absent here stays in it); the guest runs its
+     * resume path. Images of the previous version are read too. Throws naming the cause in one
+     * line, having created nothing.
      */
     Restored restore(Path file);
 }

@@ -170,9 +170,9 @@ class BadSaveImageTest {
     void cutAtEveryRecordBoundaryIsTruncated() throws IOException {
         List<Integer> cuts = boundaries();
         List<Integer> types = records().stream().map(Rec::type).toList();
-        assertEquals(List.of(SaveImage.REC_CONFIG, SaveImage.REC_USED, SaveImage.REC_NOTES, SaveImage.REC_SHARED),
-                types.subList(0, 4));
-        assertTrue(types.subList(4, types.size() - 1).stream().allMatch(t -> t == SaveImage.REC_PAGE) && types.size() > 5,
+        assertEquals(List.of(SaveImage.REC_CONFIG, SaveImage.REC_PERMIT, SaveImage.REC_USED, SaveImage.REC_NOTES,
+                SaveImage.REC_SHARED), types.subList(0, 5));
+        assertTrue(types.subList(5, types.size() - 1).stream().allMatch(t -> t == SaveImage.REC_PAGE) && types.size() > 6,
                 "then the pages: " + types);
         assertEquals(types.size() + 1, cuts.size(), "each record's start, then the checksum's");
         for (int cut : cuts) {
@@ -264,21 +264,91 @@ class BadSaveImageTest {
 
     @Test
     void aFutureOrWrongVersionIsNamed() throws IOException {
-        assertEquals("bad.save: image version 2 is not supported (this host reads 1)",
-                refused(build(2, records())));
-        assertEquals("bad.save: image version 0 is not supported (this host reads 1)",
+        assertEquals("bad.save: image version 3 is not supported (this host reads 1 to 2)",
+                refused(build(3, records())));
+        assertEquals("bad.save: image version 0 is not supported (this host reads 1 to 2)",
                 refused(build(0, records())));
-        assertEquals("bad.save: image version 4294967295 is not supported (this host reads 1)",
+        assertEquals("bad.save: image version 4294967295 is not supported (this host reads 1 to 2)",
                 refused(build(-1, records())));
     }
 
     @Test
     void aRecordOfAnUnknownTypeIsNamed() throws IOException {
         byte[] bad = rebuilt(recs -> {
-            recs.add(recs.size() - 1, new Rec(6, new byte[] {1, 2, 3}));
+            recs.add(recs.size() - 1, new Rec(7, new byte[] {1, 2, 3}));
             return recs;
         });
-        assertEquals("bad.save: unknown record type 6: the image is corrupted or from a newer xenabi", refused(bad));
+        assertEquals("bad.save: unknown record type 7: the image is corrupted or from a newer xenabi", refused(bad));
+    }
+
+    /** The image as xenabi's version 1 wrote it: the same records but PERMIT, under version 1. */
+    private byte[] version1() throws IOException {
+        List<Rec> recs = new ArrayList<>(records());
+        recs.removeIf(r -> r.type() == SaveImage.REC_PERMIT);
+        return build(1, recs);
+    }
+
+    @Test
+    void aVersion1ImageStillRestoresWithTheVariantsItsGuestUsedAsItsSet() throws IOException {
+        Path old = dir.resolve("old.save");
+        Files.write(old, version1());
+        DomainInfo d = hv.info(hv.restore(old).domid()).orElseThrow();
+        assertEquals("alice", d.name());
+        assertEquals(List.of("evtchn-fifo"), d.permitNames(), "its guest used FIFO; nothing else is known");
+        Guest again = new Guest(hv, d.domid());
+        assertEquals(0, again.setUp(Guest.Abi.FIFO, 1), "the guest resumes on FIFO");
+        assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, new GrantGuest(hv, d.domid()).setVersion(2),
+                "never widened to what this host has");
+    }
+
+    @Test
+    void aVersion1ImageOfATwoLevelGuestIsPermittedNoAdvancedVariant() throws IOException {
+        Guest bob = new Guest(hv, hv.create(DomainConfig.named("bob")));
+        assertEquals(0, bob.setUp(Guest.Abi.TWO_LEVEL, 1));
+        Path saved = dir.resolve("bob.save");
+        hv.save(bob.domid, saved, Map.of());
+        image = Files.readAllBytes(saved);
+        Path old = dir.resolve("old.save");
+        Files.write(old, version1());
+        DomainInfo d = hv.info(hv.restore(old).domid()).orElseThrow();
+        assertEquals(List.of(), d.permitNames());
+        Guest again = new Guest(hv, d.domid());
+        again.mapSharedInfo();
+        assertEquals(-io.xenabi.abi.XenErrno.EOPNOTSUPP, again.initControl(0), "it stays on 2-level");
+    }
+
+    @Test
+    void aPermitRecordOutOfPlaceOrMissingIsNamed() throws IOException {
+        byte[] v1WithPermit = build(1, records());
+        assertEquals("bad.save: unknown record type 6 in a version 1 image: the image is corrupted",
+                refused(v1WithPermit));
+        byte[] noPermit = rebuilt(recs -> {
+            recs.removeIf(r -> r.type() == SaveImage.REC_PERMIT);
+            return recs;
+        });
+        assertEquals("bad.save: the image lacks its PERMIT record", refused(noPermit));
+        byte[] twice = rebuilt(recs -> {
+            recs.add(1, recs.get(1));
+            return recs;
+        });
+        assertEquals("bad.save: the image is corrupted (two PERMIT records)", refused(twice));
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        o.writeInt(1);
+        o.writeUTF("evtchn");
+        o.writeUTF("2l");
+        o.writeInt(-1);
+        o.flush();
+        assertEquals("bad.save: the image is corrupted (its PERMIT record: base variant evtchn-2l in the permit set)",
+                refused(rebuilt(recs -> replace(recs, SaveImage.REC_PERMIT, b.toByteArray()))));
+        b.reset();
+        o.writeInt(1);
+        o.writeUTF("evtchn");
+        o.writeUTF("fifo");
+        o.writeInt(70);
+        o.flush();
+        assertEquals("bad.save: the image is corrupted (its PERMIT record: capability bit 70 is outside 0..62)",
+                refused(rebuilt(recs -> replace(recs, SaveImage.REC_PERMIT, b.toByteArray()))));
     }
 
     @Test

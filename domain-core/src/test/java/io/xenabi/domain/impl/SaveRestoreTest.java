@@ -101,7 +101,7 @@ class SaveRestoreTest {
         all[11] = 9;
         Path v9 = dir.resolve("v9.save");
         Files.write(v9, all);
-        assertEquals("v9.save: image version 9 is not supported (this host reads 1)",
+        assertEquals("v9.save: image version 9 is not supported (this host reads 1 to 2)",
                 assertThrows(DomainException.class, () -> hv.restore(v9)).getMessage());
     }
 
@@ -152,5 +152,82 @@ class SaveRestoreTest {
         Guest again = new Guest(hv, r.domid());
         assertEquals(0, again.setUp(abi, 1), "the guest sets its ABI up again");
         assertEquals(0, new GrantGuest(hv, r.domid()).setVersion(gnttab));
+    }
+
+    /** A host with the base variants and gnttab-v2, without FIFO: the "old host" of P2. */
+    private static HypervisorImpl withoutFifo() {
+        HypervisorImpl h = new HypervisorImpl();
+        h.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
+        h.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
+        h.addGrantVersion(new io.xenabi.gnttab.v2.impl.GrantTableV2(), TestHypervisors.props("gnttab", "v2", 1));
+        return h;
+    }
+
+    /** FIDELITY-GAPS P2: booted where FIFO was absent, the guest is never permitted FIFO, on any host. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void aGuestFromAHostWithoutFifoIsNeverPermittedFifoWhereverItIsRestored(int gnttab) {
+        HypervisorImpl old = withoutFifo();
+        Guest vm = new Guest(old, old.create(DomainConfig.named("vm")));
+        assertEquals(0, vm.setUp(Guest.Abi.TWO_LEVEL, 1));
+        assertEquals(0, new GrantGuest(old, vm.domid).setVersion(gnttab));
+        Path img = dir.resolve("vm.save");
+        old.save(vm.domid, img, Map.of());
+        for (int hop = 0; hop < 2; hop++) {
+            HypervisorImpl next = TestHypervisors.all();
+            Restored r = next.restore(img);
+            DomainInfo info = next.info(r.domid()).orElseThrow();
+            assertEquals(List.of("gnttab-v2"), info.permitNames(), "hop " + hop);
+            assertEquals(2, info.permit());
+            assertFalse(info.permitsEveryVariant(), "FIFO is present here and not permitted");
+            Guest back = new Guest(next, r.domid());
+            back.mapSharedInfo();
+            assertEquals(-io.xenabi.abi.XenErrno.EOPNOTSUPP, back.initControl(0), "hop " + hop + ": no FIFO");
+            assertEquals("2l", next.info(r.domid()).orElseThrow().evtchnAbi());
+            assertEquals(0, new GrantGuest(next, r.domid()).setVersion(gnttab));
+            next.save(r.domid(), img, Map.of()); // and on again, from a host that has FIFO
+        }
+    }
+
+    @Test
+    void aPermittedButUnusedVariantTheHostLacksStaysInTheSetAndIsUsableWhenItArrives() {
+        HypervisorImpl a1 = TestHypervisors.all();
+        a1.addGrantVersion(PermitSetTest.v3(), TestHypervisors.props("gnttab", "v3", 2));
+        Guest vm = new Guest(a1, a1.create(DomainConfig.named("vm")));
+        assertEquals(0, vm.setUp(Guest.Abi.TWO_LEVEL, 1));
+        Path img = dir.resolve("vm.save");
+        a1.save(vm.domid, img, Map.of());
+        HypervisorImpl b1 = TestHypervisors.all();
+        Restored r = b1.restore(img);
+        DomainInfo info = b1.info(r.domid()).orElseThrow();
+        assertEquals(List.of("evtchn-fifo", "gnttab-v2", "gnttab-v3"), info.permitNames(), "its original view");
+        assertFalse(info.permitsEveryVariant(), "gnttab-v3 is not here");
+        assertEquals(-io.xenabi.abi.XenErrno.EINVAL, new GrantGuest(b1, r.domid()).setVersion(3), "unknown here");
+        b1.addGrantVersion(PermitSetTest.v3(), TestHypervisors.props("gnttab", "v3", 2));
+        assertEquals(0, new GrantGuest(b1, r.domid()).setVersion(3), "usable once it arrives");
+        int fresh = b1.create(DomainConfig.named("fresh"));
+        assertEquals(0, new GrantGuest(b1, fresh).setVersion(3));
+    }
+
+    @Test
+    void theHostMaximumNarrowsARestoredSetAndAUsedVariantWithAnotherBitIsNamed() {
+        HypervisorImpl strict = TestHypervisors.all();
+        strict.applyHostSettings(new HostSettings(List.of("*"), List.of("gnttab-v2"), 1023, 64, 1024));
+        Guest b = new Guest(hv, hv.create(DomainConfig.named("b")));
+        assertEquals(0, b.setUp(Guest.Abi.TWO_LEVEL, 1));
+        Path img = dir.resolve("b.save");
+        hv.save(b.domid, img, Map.of());
+        Restored r = strict.restore(img);
+        assertEquals(List.of("gnttab-v2"), strict.info(r.domid()).orElseThrow().permitNames());
+        HypervisorImpl a1 = TestHypervisors.all();
+        a1.addGrantVersion(PermitSetTest.v3(), TestHypervisors.props("gnttab", "v3", 2));
+        GrantGuest c = new GrantGuest(a1, a1.create(DomainConfig.named("c")));
+        assertEquals(0, c.setVersion(3));
+        Path v3img = dir.resolve("c.save");
+        a1.save(c.domid, v3img, Map.of());
+        HypervisorImpl other = TestHypervisors.all();
+        other.addGrantVersion(PermitSetTest.v3(), TestHypervisors.props("gnttab", "v3", 5));
+        assertEquals("the image's guest used gnttab-v3 with bit 2, which is bit 5 on this host",
+                assertThrows(DomainException.class, () -> other.restore(v3img)).getMessage());
     }
 }

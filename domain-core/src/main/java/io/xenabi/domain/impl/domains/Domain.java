@@ -174,8 +174,11 @@ public final class Domain implements EvtchnDomain {
     public volatile AbiVariant evtchnVariant;
     public volatile EvtchnPortOps ops;
 
-    /** The domain's permit bitmap ∩ the host maximum when it was created: fixed for its life. */
-    public volatile long effectivePermit;
+    /**
+     * The advanced variants the guest may use, fixed when the domain was created: (its permit
+     * bitmap ∩ the host maximum) ∩ the variants present then; kept across save and restore.
+     */
+    public final PermitSet permit;
 
     /**
      * The grant table (the grant-table package's own class); null until a base grant-table
@@ -214,9 +217,10 @@ public final class Domain implements EvtchnDomain {
     /** Xen's {@code d->next_evtchn}: non-zero while an EVTCHNOP_reset is preempted. */
     public int nextEvtchn;
 
-    public Domain(int domid, DomainConfig config, int nrPirqs) {
+    public Domain(int domid, DomainConfig config, int nrPirqs, PermitSet permit) {
         this.domid = domid;
         this.config = config;
+        this.permit = permit;
         this.physmap = io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB());
         this.memory = physmap.memory();
         this.vcpus = new Vcpu[config.vcpus()];
@@ -366,11 +370,12 @@ public final class Domain implements EvtchnDomain {
     }
 
     /**
-     * available ∩ permitted by the domain ∩ host maximum (as it was when the domain was
-     * created): whether it may use {@code v}; base variants are always permitted.
+     * Whether the guest may use {@code v} (an implementation of it being present is the
+     * caller's check): base variants always, others when in the domain's fixed
+     * {@link #permit} set by name and bit.
      */
     public boolean permits(AbiVariant v) {
-        return v.isBase() || io.xenabi.abi.AbiCapability.permits(effectivePermit, v.capability());
+        return permit.permits(v);
     }
 
     /** domain_shutdown: the domain stops running; its vCPUs are woken to find it so. */

@@ -26,10 +26,20 @@ public final class DomainTable {
     private final long bootNanos = System.nanoTime();
     private int nextDomid = 1;
 
-    /** A table holding Domain-0 ("Domain-0", privileged), which exists from the start as in Xen. */
+    /**
+     * Domain-0's highest port: the largest ABI's (FIFO: 2^17 - 1), so the ABI in use is the
+     * limit, as Xen creates dom0 with {@code max_evtchn_port = -1} (xen/arch/x86/setup.c's
+     * dom0_cfg; evtchn_allocate_port then refuses only beyond the ABI's max_ports).
+     */
+    public static final int DOM0_MAX_EVTCHN_PORT = Domain.MAX_PORTS - 1;
+
+    /**
+     * A table holding Domain-0 ("Domain-0", privileged), which exists from the start as in Xen:
+     * it may use every variant, present or future, and ports up to its ABI's limit.
+     */
     public DomainTable() {
         domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", 1, DOM0_MEMORY_MIB,
-                DomainConfig.DEFAULT_MAX_EVENT_CHANNELS, 0), NR_PIRQS_HWDOM));
+                DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED));
     }
 
     /** Xen system time: nanoseconds since the hypervisor started. */

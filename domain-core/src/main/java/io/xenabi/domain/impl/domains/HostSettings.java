@@ -56,6 +56,14 @@ public record HostSettings(List<String> permitDefault, List<String> permitMax, i
         return bits;
     }
 
+    /**
+     * Whether the host maximum lets a domain created now have {@code v}: {@code *}, or its
+     * qualified name, is in the list; base variants always.
+     */
+    public boolean maxPermits(AbiVariant v) {
+        return v.isBase() || permitMax.contains("*") || permitMax.contains(v.qualifiedName());
+    }
+
     /** A configuration named {@code name} with these defaults. */
     public DomainConfig defaults(String name, Variants variants) {
         return new DomainConfig(name, 1, DomainConfig.DEFAULT_MEMORY_MIB, maxEventChannels, maxGrantFrames,

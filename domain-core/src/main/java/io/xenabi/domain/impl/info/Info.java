@@ -48,12 +48,14 @@ public final class Info {
         return d == null ? Optional.empty() : Optional.of(infoOf(d));
     }
 
-    private static DomainInfo infoOf(Domain d) {
+    private DomainInfo infoOf(Domain d) {
         AbiVariant v = d.evtchnVariant;
         Grants g = Grants.of(d);
         String abi = v == null ? "-" : d.ops == null ? "waiting:" + v.name() : v.name();
+        List<AbiVariant> present = variants.all();
         return new DomainInfo(d.domid, d.config, d.state(), abi, d.activePorts.get(),
-                d.shutdownReason, d.effectivePermit, g == null ? 0 : g.version.version());
+                d.shutdownReason, d.permit.bits(present), g == null ? 0 : g.version.version(),
+                d.permit.shown(present), d.permit.isEveryVariantPresent(present));
     }
 
     public int resolve(String domidOrName) {

@@ -4,6 +4,7 @@ import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOENT;
 
 import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.SchedOp;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainException;
@@ -11,6 +12,7 @@ import io.xenabi.domain.DomainState;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.domain.impl.domains.HostSettings;
+import io.xenabi.domain.impl.domains.PermitSet;
 import io.xenabi.domain.impl.domains.Port;
 import io.xenabi.domain.impl.domains.Vcpu;
 import io.xenabi.domain.impl.evtchn.AbiSwitch;
@@ -18,6 +20,8 @@ import io.xenabi.domain.impl.evtchn.EventChannels;
 import io.xenabi.domain.impl.gnttab.GrantFrames;
 import io.xenabi.domain.impl.gnttab.GrantTables;
 import io.xenabi.domain.impl.variants.Variants;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
@@ -59,12 +63,36 @@ public final class Lifecycle {
         return host.defaults(name, variants);
     }
 
-    /** The host maximum of advanced variants, as bits of the variants present now. */
-    public long permitMax() {
-        return HostSettings.permitBits(host.permitMax(), variants);
+    /** Whether the host maximum lets a domain created now have {@code v}. */
+    public boolean hostMaxPermits(AbiVariant v) {
+        return host.maxPermits(v);
     }
 
+    /**
+     * The permit set of a domain created now: (its configured bitmap ∩ the host maximum) ∩ the
+     * variants present now. {@code *} (every bit) is thus every variant present, and a variant
+     * that arrives later reaches only domains created after it.
+     */
+    private PermitSet permitNow(long configured) {
+        List<AbiVariant> in = new ArrayList<>();
+        for (AbiVariant v : variants.all()) {
+            if (!v.isBase() && AbiCapability.permits(configured, v.capability()) && host.maxPermits(v)) {
+                in.add(v);
+            }
+        }
+        return PermitSet.of(in);
+    }
+
+    /** Creates a domain whose permit set is fixed now from its configuration. */
     public int create(DomainConfig config) {
+        return create(config, null);
+    }
+
+    /**
+     * Creates a domain with the permit set {@code fixed} (a restored one keeps its own), or, when
+     * null, the set fixed now from its configuration.
+     */
+    public int create(DomainConfig config, PermitSet fixed) {
         check(config);
         synchronized (table.lock) {
             table.checkNameFree(config.name());
@@ -72,8 +100,8 @@ public final class Lifecycle {
                 throw new DomainException("no base event-channel ABI (evtchn-2l) is installed");
             }
             int domid = table.nextFreeDomid();
-            Domain d = new Domain(domid, config, DomainTable.NR_PIRQS_DOMU);
-            d.effectivePermit = config.abiPermit() & permitMax();
+            Domain d = new Domain(domid, config, DomainTable.NR_PIRQS_DOMU,
+                    fixed != null ? fixed : permitNow(config.abiPermit()));
             d.eventLock.lock();
             try {
                 abis.attachBase(d); // not yet visible: no port op can run

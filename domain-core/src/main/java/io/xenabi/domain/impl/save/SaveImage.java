@@ -1,5 +1,7 @@
 package io.xenabi.domain.impl.save;
 
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainException;
@@ -23,40 +25,51 @@ import java.util.zip.CRC32;
  * xenabi's save image: self-describing, versioned and checksummed. Like Xen's migration stream
  * it carries no event-channel or grant-table state (the restored domain starts on the base
  * ABIs and the guest rebinds), but it records which variants the guest used, so a host that
- * lacks one refuses the image instead of breaking the guest on resume.
+ * lacks one refuses the image instead of breaking the guest on resume, and the domain's permit
+ * set, so no host widens it.
  *
  * <pre>
  * magic "XENABISV" | u32 version | records... | END record | u64 CRC32 of everything before
  * record: u32 type | u32 length | payload
  *   CONFIG   the domain configuration, permit bitmap included
+ *   PERMIT   (version 2) the permit set fixed at creation: u32 count | (family, name, u32 bit) each
  *   USED     the variants in use: family and name, e.g. evtchn fifo, gnttab v2
  *   NOTES    string pairs the toolstack keeps with the image (the guest kernel's mode)
  *   SHARED   the shared_info page
  *   PAGE     u64 gfn | 4096 bytes, for each page of guest RAM present
  *   END      empty
  * </pre>
+ * Version 1 images (no PERMIT record) are still read; their permit set is unknown and is taken
+ * as the advanced variants their guest used, which never widens it.
  */
 public final class SaveImage {
     public static final byte[] MAGIC = {'X', 'E', 'N', 'A', 'B', 'I', 'S', 'V'};
-    public static final int VERSION = 1;
+    /** The version written; {@link #OLDEST} to this one are read. */
+    public static final int VERSION = 2;
+    public static final int OLDEST = 1;
     public static final int REC_CONFIG = 1;
     public static final int REC_USED = 2;
     public static final int REC_NOTES = 3;
     public static final int REC_SHARED = 4;
     public static final int REC_PAGE = 5;
+    public static final int REC_PERMIT = 6;
     public static final int REC_END = 0xFFFF;
     /** The reader holds an image whole: larger ones are refused, and not written. */
     public static final int MAX_IMAGE_BYTES = 1 << 30;
 
-    /** What an image holds once read and checked. */
-    public record Contents(DomainConfig config, Map<String, String> used, Map<String, String> notes, byte[] sharedInfo,
-            List<Long> gfns, List<byte[]> pages) {
+    /**
+     * What an image holds once read and checked; {@code permit} is null for a version 1 image,
+     * which does not carry it.
+     */
+    public record Contents(int version, DomainConfig config, List<AbiVariant> permit, Map<String, String> used,
+            Map<String, String> notes, byte[] sharedInfo, List<Long> gfns, List<byte[]> pages) {
     }
 
     private SaveImage() {
     }
 
-    public static void write(Path file, DomainConfig c, Map<String, String> used, Map<String, String> notes,
+    public static void write(Path file, DomainConfig c, List<AbiVariant> permit, Map<String, String> used,
+            Map<String, String> notes,
             GuestPage sharedInfo, List<io.xenabi.abi.GuestMemory.Mapped> pages) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
@@ -72,6 +85,14 @@ public final class SaveImage {
             o.writeLong(c.abiPermit());
             o.writeUTF(c.type().name());
             o.writeBoolean(c.xenExtensions());
+        });
+        record(out, REC_PERMIT, o -> {
+            o.writeInt(permit.size());
+            for (AbiVariant v : permit) {
+                o.writeUTF(v.family());
+                o.writeUTF(v.name());
+                o.writeInt(v.capability());
+            }
         });
         record(out, REC_USED, o -> pairs(o, used));
         record(out, REC_NOTES, o -> pairs(o, notes));
@@ -141,9 +162,9 @@ public final class SaveImage {
         }
         ByteBuffer b = ByteBuffer.wrap(all);
         int version = b.getInt(MAGIC.length);
-        if (version != VERSION) {
+        if (version < OLDEST || version > VERSION) {
             throw new DomainException(name + ": image version " + Integer.toUnsignedString(version)
-                    + " is not supported (this host reads " + VERSION + ")");
+                    + " is not supported (this host reads " + OLDEST + " to " + VERSION + ")");
         }
         List<Frame> frames = new ArrayList<>();
         int pos = MAGIC.length + 4;
@@ -175,7 +196,7 @@ public final class SaveImage {
         if (crc.getValue() != b.getLong(pos)) {
             throw new DomainException(name + ": checksum mismatch: the image is corrupted");
         }
-        return contents(name, all, frames);
+        return contents(name, version, all, frames);
     }
 
     /** The file's bytes, refusing what is not a regular file or is larger than {@link #MAX_IMAGE_BYTES}. */
@@ -218,8 +239,9 @@ public final class SaveImage {
     }
 
     /** The payloads of a checksummed image: known types, each once (pages aside), each read to its end. */
-    private static Contents contents(String name, byte[] all, List<Frame> frames) {
+    private static Contents contents(String name, int version, byte[] all, List<Frame> frames) {
         DomainConfig config = null;
+        List<AbiVariant> permit = null;
         Map<String, String> used = null;
         Map<String, String> notes = null;
         byte[] shared = null;
@@ -233,6 +255,14 @@ public final class SaveImage {
                         once(name, what, config);
                         config = new DomainConfig(r.readUTF(), r.readInt(), r.readLong(), r.readInt(), r.readInt(),
                                 r.readInt(), r.readLong(), DomainType.valueOf(r.readUTF()), r.readBoolean());
+                    }
+                    case REC_PERMIT -> {
+                        if (version < 2) {
+                            throw new DomainException(name + ": unknown record type " + f.type()
+                                    + " in a version " + version + " image: the image is corrupted");
+                        }
+                        once(name, what, permit);
+                        permit = readPermit(r);
                     }
                     case REC_USED -> {
                         once(name, what, used);
@@ -274,11 +304,11 @@ public final class SaveImage {
                         + ")");
             }
         }
-        if (config == null || shared == null) {
-            throw new DomainException(name + ": the image lacks its " + (config == null ? "CONFIG" : "SHARED")
-                    + " record");
+        if (config == null || shared == null || version >= 2 && permit == null) {
+            throw new DomainException(name + ": the image lacks its "
+                    + (config == null ? "CONFIG" : shared == null ? "SHARED" : "PERMIT") + " record");
         }
-        return new Contents(config, used == null ? Map.of() : used, notes == null ? Map.of() : notes, shared,
+        return new Contents(version, config, permit, used == null ? Map.of() : used, notes == null ? Map.of() : notes, shared,
                 List.copyOf(pages.keySet()), List.copyOf(pages.values()));
     }
 
@@ -295,9 +325,27 @@ public final class SaveImage {
             case REC_NOTES -> "NOTES";
             case REC_SHARED -> "SHARED";
             case REC_PAGE -> "PAGE";
+            case REC_PERMIT -> "PERMIT";
             case REC_END -> "END";
             default -> "type " + type;
         };
+    }
+
+    /** A PERMIT payload: advanced variants by family, name and bit. */
+    private static List<AbiVariant> readPermit(DataInputStream r) throws IOException {
+        int n = r.readInt();
+        if (n < 0 || n > AbiCapability.MAX_BIT + 1) {
+            throw new IOException(n + " variants");
+        }
+        List<AbiVariant> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            AbiVariant v = new AbiVariant(r.readUTF(), r.readUTF(), r.readInt());
+            if (v.isBase()) {
+                throw new IOException("base variant " + v.qualifiedName() + " in the permit set");
+            }
+            out.add(v);
+        }
+        return List.copyOf(out);
     }
 
     private static Map<String, String> readPairs(DataInputStream r) throws IOException {

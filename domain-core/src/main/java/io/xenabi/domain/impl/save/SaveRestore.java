@@ -10,6 +10,7 @@ import io.xenabi.domain.DomainState;
 import io.xenabi.domain.Restored;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
+import io.xenabi.domain.impl.domains.PermitSet;
 import io.xenabi.domain.impl.gnttab.Grants;
 import io.xenabi.domain.impl.lifecycle.Lifecycle;
 import io.xenabi.domain.impl.variants.Variants;
@@ -78,7 +79,7 @@ public final class SaveRestore {
             Map<String, String> used = new LinkedHashMap<>();
             used.put(AbiVariant.FAMILY_EVTCHN, d.evtchnVariant == null ? "-" : d.evtchnVariant.name());
             used.put(AbiVariant.FAMILY_GNTTAB, g == null ? "-" : g.variant.name());
-            SaveImage.write(file, d.config, used, notes == null ? Map.of() : notes, d.sharedInfo, ram);
+            SaveImage.write(file, d.config, d.permit.shown(variants.all()), used, notes == null ? Map.of() : notes, d.sharedInfo, ram);
         } catch (IOException e) {
             if (!paused) {
                 lifecycle.unpause(domid);
@@ -88,10 +89,18 @@ public final class SaveRestore {
         lifecycle.destroy(domid);
     }
 
+    /**
+     * xl restore. The domain keeps the permit set its image carries, never widened on any host:
+     * narrowed only by this host's maximum; a variant in it that this host lacks stays in it
+     * (part of the guest's original view) and is usable once it arrives. A variant the guest
+     * used must be present and in the set. A version 1 image carries no set: its set is the
+     * advanced variants its guest used.
+     */
     public Restored restore(Path file) {
         SaveImage.Contents img = SaveImage.read(file);
         DomainConfig config = img.config();
-        long effective = config.abiPermit() & lifecycle.permitMax();
+        List<AbiVariant> carried = img.permit() != null ? img.permit() : usedAdvanced(img);
+        PermitSet fixed = PermitSet.of(carried.stream().filter(lifecycle::hostMaxPermits).toList());
         for (Map.Entry<String, String> e : img.used().entrySet()) {
             Variants.Impl<Object> v = variants.get(e.getKey(), e.getValue());
             String q = e.getKey() + "-" + e.getValue();
@@ -101,7 +110,13 @@ public final class SaveRestore {
             if (v == null) {
                 throw new DomainException("the image's guest used " + q + ", which this host does not have");
             }
-            if (!v.variant().isBase() && !AbiCapability.permits(effective, v.variant().capability())) {
+            if (!v.variant().isBase() && !fixed.permits(v.variant())) {
+                for (AbiVariant c : carried) {
+                    if (c.qualifiedName().equals(q) && c.capability() != v.variant().capability()) {
+                        throw new DomainException("the image's guest used " + q + " with bit " + c.capability()
+                                + ", which is bit " + v.variant().capability() + " on this host");
+                    }
+                }
                 throw new DomainException("the image's guest used " + q + ", which this host does not permit");
             }
         }
@@ -111,12 +126,38 @@ public final class SaveRestore {
                 throw new DomainException("the image has a page at gfn " + gfn + " beyond its memory: corrupted");
             }
         }
-        int domid = lifecycle.create(config);
+        int domid = lifecycle.create(config, fixed);
         Domain d = table.get(domid);
         for (int i = 0; i < img.gfns().size(); i++) {
             d.memory.page(img.gfns().get(i)).write(0, img.pages().get(i), 0, GuestPage.PAGE_SIZE);
         }
         d.sharedInfo.write(0, img.sharedInfo(), 0, GuestPage.PAGE_SIZE);
         return new Restored(domid, img.notes(), img.used());
+    }
+
+    /**
+     * A version 1 image's permit set: the advanced variants its guest used that its bitmap
+     * permits, by the stable public bit or the bit of the variant present here (a variant absent
+     * here is refused anyway).
+     */
+    private List<AbiVariant> usedAdvanced(SaveImage.Contents img) {
+        List<AbiVariant> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : img.used().entrySet()) {
+            if (e.getValue().equals("-")) {
+                continue;
+            }
+            int bit = AbiCapability.bitOf(e.getKey() + "-" + e.getValue());
+            if (bit == -2) {
+                Variants.Impl<Object> v = variants.get(e.getKey(), e.getValue());
+                if (v == null) {
+                    continue;
+                }
+                bit = v.variant().capability();
+            }
+            if (bit != AbiCapability.BASE && AbiCapability.permits(img.config().abiPermit(), bit)) {
+                out.add(new AbiVariant(e.getKey(), e.getValue(), bit));
+            }
+        }
+        return out;
     }
 }
