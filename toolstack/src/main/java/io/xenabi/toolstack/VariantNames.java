@@ -91,6 +91,19 @@ public final class VariantNames {
     }
 
     /**
+     * A domain's fixed permit set in one word for tables: {@code all} when it is literally every
+     * advanced variant present (always for Domain-0, which may use every variant, present or
+     * future), {@code -} for none, else its variants' names, comma-separated (a variant the set
+     * holds that this host lacks is named too: it is part of the guest's view).
+     */
+    public static String summary(io.xenabi.domain.DomainInfo d) {
+        if (d.permitsEveryVariant()) {
+            return "all";
+        }
+        return d.permitted().isEmpty() ? "-" : String.join(",", d.permitNames());
+    }
+
+    /**
      * A permit set in one word for tables: {@code -} for none; {@code all} when it is literally
      * every advanced variant present (and only those; with none present, only for the full
      * bitmap); else the {@link #names names}.

@@ -1,6 +1,5 @@
 package io.xenabi.shell.impl;
 
-import io.xenabi.abi.AbiCapability;
 import io.xenabi.abi.AbiVariant;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainInfo;
@@ -154,22 +153,17 @@ public final class XlCommands {
         StringBuilder out = new StringBuilder();
         out.append(d.name()).append(" (domain ").append(d.domid()).append(")\n");
         out.append("permit bitmap  0x").append(Long.toHexString(d.permit())).append(" (")
-                .append(permitNames(d.permit(), present)).append(")\n");
+                .append(VariantNames.summary(d)).append(")\n");
         Table t = new Table("Family", "Permitted", "Available", "In use");
         for (String family : List.of(AbiVariant.FAMILY_EVTCHN, AbiVariant.FAMILY_GNTTAB)) {
             List<String> available = present.stream().filter(v -> v.family().equals(family))
                     .map(AbiVariant::name).toList();
-            List<String> permitted = present.stream().filter(v -> v.family().equals(family))
-                    .filter(v -> AbiCapability.permits(d.permit(), v.capability())).map(AbiVariant::name).toList();
+            List<String> permitted = d.permitsEveryVariant() ? available : d.permitted().stream()
+                    .filter(v -> v.family().equals(family)).map(AbiVariant::name).toList();
             String inUse = family.equals(AbiVariant.FAMILY_EVTCHN) ? d.evtchnAbi() : "v" + d.grantVersion();
             t.row(family, String.join(",", permitted), String.join(",", available), inUse);
         }
         return out.append(t).toString();
-    }
-
-    /** The permitted advanced variants in one word (see {@link VariantNames#summary}). */
-    static String permitNames(long permit, List<AbiVariant> present) {
-        return VariantNames.summary(permit, present);
     }
 
     @Descriptor("destroy a domain")
@@ -185,7 +179,7 @@ public final class XlCommands {
         for (DomainInfo d : domains) {
             t.row(d.name(), d.domid(), d.config().vcpus(), d.config().memoryMiB(), d.evtchnAbi(),
                     d.grantVersion() == 0 ? "-" : "v" + d.grantVersion(), d.portsInUse(),
-                    d.state().name().toLowerCase(Locale.ROOT), permitNames(d.permit(), present));
+                    d.state().name().toLowerCase(Locale.ROOT), VariantNames.summary(d));
         }
         return t.toString();
     }

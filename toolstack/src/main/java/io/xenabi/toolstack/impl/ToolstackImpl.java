@@ -77,7 +77,8 @@ public final class ToolstackImpl implements Toolstack {
                 g.writeStringField("evtchn_abi", d.evtchnAbi());
                 g.writeNumberField("grant_version", d.grantVersion());
                 g.writeFieldName("config");
-                XlConfig.write(g, d.config().withAbiPermit(d.permit()), VariantNames.names(d.permit(), present));
+                XlConfig.write(g, d.config().withAbiPermit(d.permit()), d.permitsEveryVariant() && d.domid() == 0
+                        ? VariantNames.names(d.permit(), present) : d.permitNames());
                 g.writeEndObject();
             }
             g.writeEndArray();
