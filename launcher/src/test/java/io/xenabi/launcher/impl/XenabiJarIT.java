@@ -96,7 +96,7 @@ class XenabiJarIT {
     @Test
     void aBadXlCfgFileEndsTheRunWithOneLineAndKeepsTheDomains() throws Exception {
         Path cfg = home.resolve("bad.cfg");
-        Files.writeString(cfg, "name = \"bad\"\nvcpus = "two"\n");
+        Files.writeString(cfg, "name = \"bad\"\nvcpus = \"two\"\n");
         assertRefusedWithKeepUntouched("xl:create " + cfg, cfg + ":2:9: vcpus = two is not a valid number");
     }
 
