@@ -86,7 +86,8 @@ class ParsingAndFormattingTest {
         DomainInfo dom0 = new DomainInfo(0, new DomainConfig("Domain-0", 1, 64, 1023, 0), DomainState.RUNNING, "2l",
                 0, -1);
         DomainInfo alice = new DomainInfo(7, DomainConfig.named("alice").withVcpus(2), DomainState.PAUSED, "fifo", 3,
-                -1, io.xenabi.abi.AbiCapability.mask(0), 2);
+                -1, io.xenabi.abi.AbiCapability.mask(0), 2,
+                List.of(new io.xenabi.abi.AbiVariant("evtchn", "fifo", 0)), false);
         String[] lines = XlCommands.listTable(List.of(dom0, alice), List.of()).split("\n");
         assertEquals(3, lines.length);
         assertEquals(List.of("Name", "ID", "vCPUs", "Mem(MiB)", "EvtchnABI", "Gnttab", "Ports", "State", "Permit"),
