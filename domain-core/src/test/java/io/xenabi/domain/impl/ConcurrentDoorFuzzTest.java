@@ -57,8 +57,9 @@ class ConcurrentDoorFuzzTest {
     static final String KNOWN = "xenabi.cfuzz.known";
     /** The CI campaign's seed: fixed, so which runs CI makes is the same on every build. */
     static final long CI_SEED = 6_021_412_026L;
-    static final int ROUNDS = 8;
-    static final int STEPS = 12;
+    /** Rounds per run and steps per round and thread ({@code xenabi.cfuzz.rounds}, {@code .steps}). */
+    static final int ROUNDS = Integer.getInteger("xenabi.cfuzz.rounds", 8);
+    static final int STEPS = Integer.getInteger("xenabi.cfuzz.steps", 12);
     /** A round that takes longer than this is a hang (a deadlock between vCPUs) and a finding. */
     static final long ROUND_TIMEOUT_SECONDS = 60;
     /** Every "op:result" of the campaign, counted: printed at the end (what the runs reached). */
