@@ -30,8 +30,11 @@ import io.xenabi.domain.impl.gnttab.Grants;
  * <li>a domain's count of ports in use equals the ports its table holds open or reserved;</li>
  * <li>every grant's active pin count equals the live mappings of it in all maptracks (copy pins
  * are gone once a copy returns), and every mapping of a grant belongs to the domain the active
- * entry names.</li>
+ * entry names;</li>
+ * <li>every mapping maps a frame granted to its mapper: never through a transitive grant (a pin
+ * with no mapping left is "leaked-pin", tagged when a transitive grant names the ref).</li>
  * </ol>
+ * Each broken invariant is a {@link Broken} naming which one.
  *
  * <p>Isolation ({@link #rightsOf}, {@link #snapshot}, {@link #newPortsAreTheCallers}): a call by
  * domain A may change domain B only where A has a right to. A privileged caller (Domain-0) or
@@ -75,11 +78,99 @@ final class Invariants {
     // ------------------------------------------------------------ global invariants
 
     static void check(HypervisorImpl hv) {
+        check(hv, Set.of());
+    }
+
+    /**
+     * As {@link #check(HypervisorImpl)}; {@code transitiveTargets} are the grants ({@code domid
+     * << 32 | ref}) that a transitive grant named at some time (the fuzzer knows), so that a pin
+     * left on one is tagged as such even after the transitive entry was rewritten.
+     */
+    static void check(HypervisorImpl hv, Set<Long> transitiveTargets) {
         List<Domain> all = domains(hv);
         for (Domain d : all) {
             checkPorts(hv, d);
         }
-        checkPins(all);
+        checkGrantedFrames(all);
+        checkPins(all, transitiveTargets);
+    }
+
+    /**
+     * Every mapping maps a frame granted to its mapper: the active entry it pins is a full-page
+     * grant pinned for the mapper, never a transitive one (Xen's map_grant_ref refuses a
+     * transitive entry, and a pinned one whose active entry is sub-page, as every transitive
+     * active entry is: its {@code frame} names no page the granter granted).
+     */
+    private static void checkGrantedFrames(List<Domain> all) {
+        for (Domain d : all) {
+            Grants mine = Grants.of(d);
+            if (mine == null) {
+                continue;
+            }
+            for (int h : mine.handlesInUse()) {
+                Mapping m = mine.mapping(h);
+                Grants g = m.granter;
+                g.enter();
+                try {
+                    Grants.Active act = m.ref >= 0 && m.ref < g.nrEntries() ? g.active(m.ref) : null;
+                    fail("granted-frame", "transitive", act != null && (act.transitive || act.trans != null),
+                            "d%d handle %d maps d%d ref %d, a transitive grant: d%d's gfn 0x%x, which no grant"
+                            + " entry grants to d%d", d.domid, h, g.domain.domid, m.ref, g.domain.domid,
+                            act == null ? 0 : act.frame, d.domid);
+                } finally {
+                    g.lock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * How many v2 transitive grants now lead somewhere: the entry names a mapper other than its
+     * granter, and the grant it names is a full-page permit_access to the transitive granter
+     * (for the fuzzers' coverage counts).
+     */
+    static int liveTransitiveGrants(HypervisorImpl hv) {
+        List<Domain> all = domains(hv);
+        int n = 0;
+        for (Domain x : all) {
+            List<GrantEntry> es = entries(x);
+            for (GrantEntry e : es) {
+                if (e.type() != GrantFlags.GTF_transitive || e.domid() == x.domid) {
+                    continue;
+                }
+                for (Domain b : all) {
+                    if (b.domid == e.transDomid() && b != x) {
+                        List<GrantEntry> bs = entries(b);
+                        GrantEntry t = e.transGref() >= 0 && e.transGref() < bs.size() ? bs.get(e.transGref()) : null;
+                        if (t != null && t.type() == GrantFlags.GTF_permit_access && t.domid() == x.domid
+                                && !t.subPage()) {
+                            n++;
+                        }
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Names the transitive grant of another domain that names {@code d}'s {@code ref}, or null:
+     * a pin of such a ref with no mapping is most likely a transitive grant's leftover.
+     */
+    private static String transitiveTargetOf(List<Domain> all, Domain d, int ref) {
+        for (Domain x : all) {
+            if (x == d) {
+                continue;
+            }
+            List<GrantEntry> es = entries(x);
+            for (int r = 0; r < es.size(); r++) {
+                GrantEntry e = es.get(r);
+                if (e.type() == GrantFlags.GTF_transitive && e.transDomid() == d.domid && e.transGref() == ref) {
+                    return "named by d" + x.domid + " ref " + r + ", a transitive grant";
+                }
+            }
+        }
+        return null;
     }
 
     private static void checkPorts(HypervisorImpl hv, Domain d) {
@@ -91,19 +182,19 @@ final class Invariants {
             }
             if (chn.state == Port.ECS_INTERDOMAIN) {
                 Domain rd = chn.remoteDomain;
-                fail(rd == null || hv.parts().table().byAnyId(null, rd.domid) != rd, "d%d port %d: peer domain gone",
+                fail("channel-ends", "", rd == null || hv.parts().table().byAnyId(null, rd.domid) != rd, "d%d port %d: peer domain gone",
                         d.domid, p);
                 Port peer = rd.port(chn.remotePort);
-                fail(peer == null || peer.state != Port.ECS_INTERDOMAIN || peer.remoteDomain != d
+                fail("channel-ends", "", peer == null || peer.state != Port.ECS_INTERDOMAIN || peer.remoteDomain != d
                         || peer.remotePort != p, "d%d port %d -> d%d port %d: the peer does not point back",
                         d.domid, p, rd.domid, chn.remotePort);
             }
         }
-        fail(inUse != d.activePorts.get(), "d%d: %d ports open but the count says %d", d.domid, inUse,
+        fail("port-count", "", inUse != d.activePorts.get(), "d%d: %d ports open but the count says %d", d.domid, inUse,
                 d.activePorts.get());
     }
 
-    private static void checkPins(List<Domain> all) {
+    private static void checkPins(List<Domain> all, Set<Long> transitiveTargets) {
         // expected pins per (granter, ref), and who maps them
         Map<Grants, Map<Integer, Integer>> expected = new HashMap<>();
         Map<Grants, Map<Integer, Integer>> mapper = new HashMap<>();
@@ -121,10 +212,10 @@ final class Invariants {
                 if ((m.flags & GrantFlags.GNTMAP_device_map) != 0) {
                     pin += ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc;
                 }
-                fail(pin == 0, "d%d handle %d maps nothing but is in use", d.domid, h);
+                fail("pins-mappings", "", pin == 0, "d%d handle %d maps nothing but is in use", d.domid, h);
                 expected.computeIfAbsent(m.granter, k -> new HashMap<>()).merge(m.ref, pin, Integer::sum);
                 Integer other = mapper.computeIfAbsent(m.granter, k -> new HashMap<>()).put(m.ref, d.domid);
-                fail(other != null && other != d.domid, "d%d ref %d is mapped by both d%d and d%d",
+                fail("pins-mappings", "", other != null && other != d.domid, "d%d ref %d is mapped by both d%d and d%d",
                         m.granter.domain.domid, m.ref, other, d.domid);
             }
         }
@@ -142,15 +233,21 @@ final class Invariants {
                 for (int ref : refs) {
                     int pin = g.pinOf(ref);
                     int exp = want.getOrDefault(ref, 0);
-                    fail(pin != exp, "d%d ref %d: pin 0x%x but the live mappings make 0x%x", d.domid, ref, pin, exp);
+                    String target = pin == exp ? null : transitiveTargetOf(all, d, ref);
+                    if (target == null && transitiveTargets.contains((long) d.domid << 32 | (ref & 0xFFFFFFFFL))) {
+                        target = "named by a transitive grant earlier";
+                    }
+                    fail(exp == 0 ? "leaked-pin" : "pins-mappings", target == null ? "" : "transitive-target",
+                            pin != exp, "d%d ref %d: pin 0x%x but the live mappings make 0x%x%s", d.domid, ref, pin,
+                            exp, target == null ? "" : " (" + target + ")");
                     if (pin != 0) {
                         int by = mapper.get(g).get(ref);
-                        fail(g.active(ref).domid != by, "d%d ref %d: active for d%d but mapped by d%d", d.domid, ref,
+                        fail("pins-mappings", "", g.active(ref).domid != by, "d%d ref %d: active for d%d but mapped by d%d", d.domid, ref,
                                 g.active(ref).domid, by);
                     }
                 }
                 for (int ref : want.keySet()) {
-                    fail(ref >= entries, "d%d ref %d is mapped beyond the table (%d entries)", d.domid, ref, entries);
+                    fail("pins-mappings", "", ref >= entries, "d%d ref %d is mapped beyond the table (%d entries)", d.domid, ref, entries);
                 }
             } finally {
                 g.lock.unlock();
@@ -158,9 +255,25 @@ final class Invariants {
         }
     }
 
-    private static void fail(boolean broken, String format, Object... args) {
+    private static void fail(String invariant, String tag, boolean broken, String format, Object... args) {
         if (broken) {
-            throw new AssertionError("invariant broken: " + String.format(format, args));
+            throw new Broken(invariant, tag, String.format(format, args));
+        }
+    }
+
+    /**
+     * A broken invariant, named (and tagged with what kind of grant it involves, or "") so that a
+     * known-open finding can be told from a new one: see {@code ConcurrentDoorFuzzTest.KNOWN_OPEN}.
+     */
+    static final class Broken extends AssertionError {
+        private static final long serialVersionUID = 1L;
+        final String invariant;
+        final String tag;
+
+        Broken(String invariant, String tag, String message) {
+            super("invariant broken [" + invariant + (tag.isEmpty() ? "" : "/" + tag) + "]: " + message);
+            this.invariant = invariant;
+            this.tag = tag;
         }
     }
 
@@ -431,10 +544,10 @@ final class Invariants {
                 String old = was.get(p.getKey());
                 String now = p.getValue();
                 if (old == null) {
-                    fail(domid != caller && !privileged, "d%d opened port %d in d%d", caller, p.getKey(), domid);
+                    fail("new-ports", "", domid != caller && !privileged, "d%d opened port %d in d%d", caller, p.getKey(), domid);
                 } else if (!old.equals(now) && now.startsWith("interdomain ") && domid != caller) {
                     int peer = Integer.parseInt(now.substring("interdomain ".length()));
-                    fail(!old.equals("unbound " + peer), "d%d port %d went from '%s' to '%s' by a call of d%d", domid,
+                    fail("new-ports", "", !old.equals("unbound " + peer), "d%d port %d went from '%s' to '%s' by a call of d%d", domid,
                             p.getKey(), old, now, caller);
                 }
             }

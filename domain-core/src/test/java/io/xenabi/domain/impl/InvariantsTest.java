@@ -3,6 +3,7 @@ package io.xenabi.domain.impl;
 import static io.xenabi.gnttab.GnttabStatus.GNTST_okay;
 import static io.xenabi.gnttab.GrantFlags.GNTMAP_host_map;
 import static io.xenabi.gnttab.GrantFlags.GTF_permit_access;
+import static io.xenabi.gnttab.GrantFlags.GTF_transitive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -64,6 +65,37 @@ class InvariantsTest {
         Invariants.check(hv);
         Grants.of(domain(alice.domid)).active(8).pin += Grants.GNTPIN_hstr_inc;
         assertThrows(AssertionError.class, () -> Invariants.check(hv));
+    }
+
+    @Test
+    void aMappingOfATransitiveGrantIsCaughtAsAFrameNobodyGranted() {
+        GrantGuest a = new GrantGuest(hv, alice.domid);
+        GrantGuest b = new GrantGuest(hv, bob.domid);
+        a.mapFrames(1);
+        a.grant(8, bob.domid, 50, GTF_permit_access);
+        assertEquals(GNTST_okay, b.map(alice.domid, 8, GNTMAP_host_map, GrantGuest.addr(400)));
+        Invariants.check(hv);
+        Grants.of(domain(alice.domid)).active(8).transitive = true; // what G1's racing map leaves
+        Invariants.Broken e = assertThrows(Invariants.Broken.class, () -> Invariants.check(hv));
+        assertEquals("granted-frame", e.invariant);
+        assertEquals("transitive", e.tag);
+    }
+
+    @Test
+    void aPinLeftOnTheGrantATransitiveOneNamesIsALeakedPinSaidSo() {
+        GrantGuest a = new GrantGuest(hv, alice.domid);
+        GrantGuest c = new GrantGuest(hv, hv.create(DomainConfig.named("carol")));
+        a.mapFrames(1);
+        assertEquals(0, c.setVersion(2));
+        c.mapFrames(1);
+        a.grant(8, c.domid, 50, GTF_permit_access);
+        c.grantV2(20, bob.domid, GTF_transitive, alice.domid, 0, 8); // carol passes alice's ref 8 to bob
+        Invariants.check(hv);
+        Grants.of(domain(alice.domid)).active(8).pin += Grants.GNTPIN_hstr_inc; // G1's leftover after the unmap
+        Invariants.Broken e = assertThrows(Invariants.Broken.class, () -> Invariants.check(hv));
+        assertEquals("leaked-pin", e.invariant);
+        assertEquals("transitive-target", e.tag);
+        assertTrue(e.getMessage().contains("named by d" + c.domid + " ref 20"), e.getMessage());
     }
 
     @Test
