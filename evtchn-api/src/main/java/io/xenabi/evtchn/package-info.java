@@ -6,7 +6,7 @@
  * operations and never looks at an ABI's guest memory itself.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.xenabi.evtchn;
 
 import org.osgi.annotation.bundle.Export;

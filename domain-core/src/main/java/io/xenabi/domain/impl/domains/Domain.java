@@ -249,29 +249,49 @@ public final class Domain implements EvtchnDomain {
         return sharedInfo;
     }
 
+    /** The page holding vCPU {@code vcpu}'s vcpu_info: shared_info until it registers one of its own. */
+    @Override
+    public GuestPage vcpuInfoPage(int vcpu) {
+        GuestPage p = vcpus[vcpu].vcpuInfoPage;
+        return p != null ? p : sharedInfo;
+    }
+
+    /** The offset of vCPU {@code vcpu}'s vcpu_info in {@link #vcpuInfoPage}. */
+    @Override
+    public int vcpuInfoOffset(int vcpu) {
+        Vcpu v = vcpus[vcpu];
+        return v.vcpuInfoPage != null ? v.vcpuInfoOffset : SharedInfo.vcpuInfo(vcpu);
+    }
+
     /** Xen's {@code vcpu_mark_events_pending}: set the upcall flag, kick if it was clear. */
     @Override
     public void markEventsPending(int vcpu) {
         if (vcpu < 0 || vcpu >= vcpus.length) {
             return;
         }
-        int off = SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING;
-        if (sharedInfo.getAndSet8(off, (byte) 1) == 0) {
-            vcpus[vcpu].kick();
+        Vcpu v = vcpus[vcpu];
+        GuestPage p = v.vcpuInfoPage;
+        int off = p != null ? v.vcpuInfoOffset : SharedInfo.vcpuInfo(vcpu);
+        if ((p != null ? p : sharedInfo).getAndSet8(off + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING, (byte) 1) == 0) {
+            v.kick();
+            Runnable l = v.upcallListener;
+            if (l != null) {
+                l.run();
+            }
         }
     }
 
     public boolean upcallPending(int vcpu) {
-        return sharedInfo.get8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
+        return vcpuInfoPage(vcpu).get8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
     }
 
     public boolean upcallMasked(int vcpu) {
-        return sharedInfo.get8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK) != 0;
+        return vcpuInfoPage(vcpu).get8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK) != 0;
     }
 
     /** Xen's {@code local_event_delivery_enable}. */
     public void enableEventDelivery(int vcpu) {
-        sharedInfo.set8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK, (byte) 0);
+        vcpuInfoPage(vcpu).set8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK, (byte) 0);
     }
 
     @Override
