@@ -4,7 +4,7 @@
  * and information together.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.xenabi.domain;
 
 import org.osgi.annotation.bundle.Export;

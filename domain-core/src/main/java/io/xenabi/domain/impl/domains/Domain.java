@@ -40,7 +40,7 @@ public final class Domain implements EvtchnDomain {
     public final GuestMemory memory;
     /** The physmap mutators of {@link #memory}: the hypervisor's alone. */
     public final io.xenabi.abi.GuestPhysmap physmap;
-    public final GuestPage sharedInfo = new GuestPage();
+    public final GuestPage sharedInfo;
     public final Vcpu[] vcpus;
     /** Xen's {@code d->max_evtchn_port}. */
     public final int maxEvtchnPort;
@@ -215,9 +215,16 @@ public final class Domain implements EvtchnDomain {
     public int nextEvtchn;
 
     public Domain(int domid, DomainConfig config, int nrPirqs) {
+        this(domid, config, nrPirqs, io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB()), new GuestPage());
+    }
+
+    /** A domain whose RAM and shared_info are given (a native guest's, in files). */
+    public Domain(int domid, DomainConfig config, int nrPirqs, io.xenabi.abi.GuestPhysmap physmap,
+            GuestPage sharedInfo) {
         this.domid = domid;
         this.config = config;
-        this.physmap = io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB());
+        this.sharedInfo = sharedInfo;
+        this.physmap = physmap;
         this.memory = physmap.memory();
         this.vcpus = new Vcpu[config.vcpus()];
         for (int i = 0; i < vcpus.length; i++) {
@@ -273,11 +280,11 @@ public final class Domain implements EvtchnDomain {
         GuestPage p = v.vcpuInfoPage;
         int off = p != null ? v.vcpuInfoOffset : SharedInfo.vcpuInfo(vcpu);
         if ((p != null ? p : sharedInfo).getAndSet8(off + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING, (byte) 1) == 0) {
-            v.kick();
             Runnable l = v.upcallListener;
             if (l != null) {
-                l.run();
+                l.run(); // before the kick: a native vCPU's UPCALL comes before its block's RESULT
             }
+            v.kick();
         }
     }
 

@@ -35,6 +35,9 @@ public final class Lifecycle {
     private final AbiSwitch abis;
     private final EventChannels evtchn;
     private final BooleanSupplier stopping;
+    /** Native guests' files and the bridge's listeners. */
+    public final io.xenabi.domain.impl.nativeguest.NativeGuestsImpl nativeGuests =
+            new io.xenabi.domain.impl.nativeguest.NativeGuestsImpl();
     /** The host settings now: names as configured, resolved to bits when a domain is created. */
     private volatile HostSettings host = HostSettings.DEFAULT;
 
@@ -72,7 +75,8 @@ public final class Lifecycle {
                 throw new DomainException("no base event-channel ABI (evtchn-2l) is installed");
             }
             int domid = table.nextFreeDomid();
-            Domain d = new Domain(domid, config, DomainTable.NR_PIRQS_DOMU);
+            Domain d = config.nativeGuest() ? nativeGuests.newDomain(domid, config, DomainTable.NR_PIRQS_DOMU)
+                    : new Domain(domid, config, DomainTable.NR_PIRQS_DOMU);
             d.effectivePermit = config.abiPermit() & permitMax();
             d.eventLock.lock();
             try {
@@ -82,6 +86,9 @@ public final class Lifecycle {
             }
             GrantFrames.attach(d, variants, stopping);
             table.add(d);
+            if (config.nativeGuest()) {
+                nativeGuests.created(d);
+            }
             return domid;
         }
     }
@@ -142,6 +149,9 @@ public final class Lifecycle {
         table.remove(domid);
         for (Vcpu v : d.vcpus) {
             v.kick();
+        }
+        if (d.config.nativeGuest()) {
+            nativeGuests.destroyed(d);
         }
     }
 
