@@ -1,6 +1,7 @@
 package io.xenabi.bridge.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -120,5 +121,73 @@ class NativeScenariosTest {
         assertEquals(DomainState.SHUTDOWN, info.state(), out);
         assertEquals(SchedOp.SHUTDOWN_poweroff, info.shutdownReason(), out);
         assertEquals(abi, info.evtchnAbi(), out);
+    }
+
+    /**
+     * A Java peer in Domain-0 that answers every event on {@code port} with one back (2-level:
+     * it polls the port, clears its pending bit in its shared_info and sends).
+     */
+    private Thread echo(int port, java.util.concurrent.atomic.AtomicBoolean stop) {
+        io.xenabi.abi.GuestMemory m = b.hv.memory(0);
+        Thread t = new Thread(() -> {
+            long arg = 4096;
+            long list = arg + 64;
+            while (!stop.get()) {
+                m.write32(list, port);
+                m.write64(arg + SchedOp.SCHED_POLL_PORTS, list);
+                m.write32(arg + SchedOp.SCHED_POLL_NR_PORTS, 1);
+                m.write64(arg + SchedOp.SCHED_POLL_TIMEOUT, 0);
+                b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_poll, arg);
+                if (m.page(2).testAndClearBit(io.xenabi.abi.SharedInfo.EVTCHN_PENDING, port)) {
+                    m.write32(arg + io.xenabi.evtchn.EvtchnOp.PORT, port);
+                    b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_event_channel_op,
+                            io.xenabi.evtchn.EvtchnOp.EVTCHNOP_send, arg);
+                }
+            }
+        }, "echo");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Domain-0's shared_info at gfn 2 and an unbound port for {@code remote}. */
+    private int unboundPortOfDom0(int remote) {
+        io.xenabi.abi.GuestMemory m = b.hv.memory(0);
+        long arg = 8192;
+        m.write16(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_DOMID, io.xenabi.abi.DomId.DOMID_SELF);
+        m.write32(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_SPACE, io.xenabi.abi.MemoryOp.XENMAPSPACE_shared_info);
+        m.write64(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_IDX, 0);
+        m.write64(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_GPFN, 2);
+        assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_memory_op,
+                io.xenabi.abi.MemoryOp.XENMEM_add_to_physmap, arg));
+        m.write16(arg + io.xenabi.evtchn.EvtchnOp.ALLOC_UNBOUND_DOM, io.xenabi.abi.DomId.DOMID_SELF);
+        m.write16(arg + io.xenabi.evtchn.EvtchnOp.ALLOC_UNBOUND_REMOTE_DOM, remote);
+        assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_event_channel_op,
+                io.xenabi.evtchn.EvtchnOp.EVTCHNOP_alloc_unbound, arg));
+        return m.read32(arg + io.xenabi.evtchn.EvtchnOp.ALLOC_UNBOUND_PORT);
+    }
+
+    @ParameterizedTest(name = "ping a Java peer, {0}, {1} vCPUs, on vCPU {2}")
+    @CsvSource({"fifo, 1, 0", "2l, 1, 0", "fifo, 2, 1", "2l, 4, 3"})
+    void linuxPingsAJavaPeerInDomain0(String abi, int vcpus, int cpu) throws Exception {
+        long permit = abi.equals("fifo") ? AbiCapability.ALL : 0;
+        int domid = b.hv.create(DomainConfig.named("native").withType(DomainType.PVH, true).withVcpus(vcpus)
+                .withMemoryMiB(32).withAbiPermit(permit).withNativeGuest(true));
+        int port = unboundPortOfDom0(domid);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread peer = echo(port, stop);
+        String out;
+        try {
+            out = run(b.bridge.socket(domid), domid, List.of("ping", "--remote", "0", "--remote-port",
+                    Integer.toString(port), "--count", "200", "--cpu", Integer.toString(cpu)), 0);
+        } finally {
+            stop.set(true);
+            peer.interrupt(); // an interrupted poll returns
+            peer.join(5000);
+        }
+        assertTrue(out.contains("ping: abi=" + abi + " sent=200 replies=200 lost=0 bind-events=1"), out);
+        assertFalse(peer.isAlive());
+        System.out.println("native round trip (" + abi + ", " + vcpus + " vCPUs, vCPU " + cpu + "): "
+                + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
     }
 }
