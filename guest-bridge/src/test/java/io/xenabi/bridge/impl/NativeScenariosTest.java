@@ -190,4 +190,49 @@ class NativeScenariosTest {
         System.out.println("native round trip (" + abi + ", " + vcpus + " vCPUs, vCPU " + cpu + "): "
                 + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
     }
+
+    @ParameterizedTest(name = "ping {0} to pong {1}, two native guests")
+    @CsvSource({"fifo, fifo", "2l, fifo", "fifo, 2l"})
+    void twoNativeGuestsPingPong(String pingAbi, String pongAbi) throws Exception {
+        int pong = b.hv.create(DomainConfig.named("pong").withType(DomainType.PVH, true).withMemoryMiB(32)
+                .withAbiPermit(pongAbi.equals("fifo") ? AbiCapability.ALL : 0).withNativeGuest(true));
+        int ping = b.hv.create(DomainConfig.named("ping").withType(DomainType.PVH, true).withVcpus(2).withMemoryMiB(32)
+                .withAbiPermit(pingAbi.equals("fifo") ? AbiCapability.ALL : 0).withNativeGuest(true));
+        Process p = new ProcessBuilder(GUEST.toString(), "--socket", b.bridge.socket(pong).toString(), "--domid",
+                Integer.toString(pong), "pong", "--remote", Integer.toString(ping), "--count", "100")
+                .redirectErrorStream(true).start();
+        StringBuilder pongOut = new StringBuilder();
+        java.util.concurrent.CompletableFuture<Integer> port = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    pongOut.append(line).append('\n');
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("pong: port=(\\d+)").matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                pongOut.append("(output lost)");
+            }
+            port.complete(-1);
+        });
+        reader.start();
+        try {
+            int pongPort = port.get(60, TimeUnit.SECONDS);
+            assertTrue(pongPort > 0, pongOut.toString());
+            String out = run(b.bridge.socket(ping), ping, List.of("ping", "--remote", Integer.toString(pong),
+                    "--remote-port", Integer.toString(pongPort), "--count", "100", "--cpu", "1"), 0);
+            assertTrue(out.contains("ping: abi=" + pingAbi + " sent=100 replies=100 lost=0 bind-events=1"), out);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), pongOut.toString());
+            reader.join(5000);
+            assertEquals(0, p.exitValue(), pongOut.toString());
+            assertTrue(pongOut.toString().contains("pong: abi=" + pongAbi + " echoed=100"), pongOut.toString());
+            System.out.println("native to native (" + pingAbi + " to " + pongAbi + "): "
+                    + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }
