@@ -22,6 +22,13 @@ public interface NativeDomain {
      */
     void onUpcall(int vcpu, Runnable upcall);
 
+    /**
+     * Runs the domain again if it shut down with {@code SHUTDOWN_suspend} (Xen's
+     * {@code domain_resume}, XEN_DOMCTL_resume): its event-channel and grant state stay as they
+     * were, for the next process to take over. Returns whether it was suspended.
+     */
+    boolean resumeFromSuspend();
+
     /** Whether vCPU {@code vcpu}'s {@code evtchn_upcall_pending} is set now. */
     boolean upcallPending(int vcpu);
 

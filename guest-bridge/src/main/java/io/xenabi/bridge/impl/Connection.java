@@ -109,7 +109,14 @@ final class Connection implements Runnable {
         } else if (ram != 0 && ram != server.domain.ramBytes()) {
             status = -XenErrno.EINVAL;
             why = "HELLO with " + ram + " bytes of RAM, not " + server.domain.ramBytes();
-        } else if (!server.claimed.compareAndSet(v, null, this)) {
+        } else if (v == 0 && suspended()) {
+            // A new process takes over the suspended domain: the old one's connections end
+            // (none crashes it) and the domain runs again, its state as the old one left it.
+            server.takeOver(this);
+            server.domain.resumeFromSuspend();
+            LOG.log(System.Logger.Level.INFO, who() + ": a new process resumes the suspended domain");
+        }
+        if (status == 0 && !server.claimed.compareAndSet(v, null, this)) {
             status = -XenErrno.EBUSY;
             why = "vCPU " + v + " is connected already";
         }
@@ -181,6 +188,13 @@ final class Connection implements Runnable {
         } finally {
             server.current.remove();
         }
+    }
+
+    /** Whether the domain is shut down with SHUTDOWN_suspend. */
+    private boolean suspended() {
+        Optional<DomainInfo> info = server.hypervisor.info(domid());
+        return info.isPresent() && info.get().state() == DomainState.SHUTDOWN
+                && info.get().shutdownReason() == SchedOp.SHUTDOWN_suspend;
     }
 
     /** Whether the domain has shut down (any reason, suspend too) or is gone. */

@@ -119,6 +119,19 @@ final class DomainServer {
         }
     }
 
+    /** Ends every connection but {@code c} and frees their vCPUs: a new process takes the domain over. */
+    void takeOver(Connection c) {
+        for (Connection o : all) {
+            if (o != c) {
+                o.close();
+            }
+        }
+        for (int v = 0; v < vcpus.length(); v++) {
+            vcpus.set(v, null);
+            claimed.set(v, null);
+        }
+    }
+
     /** Ends every connection (the domain shut down or is gone); none of them crashes it. */
     void closeConnections() {
         for (Connection c : all) {

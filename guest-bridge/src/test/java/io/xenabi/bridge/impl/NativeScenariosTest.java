@@ -235,4 +235,37 @@ class NativeScenariosTest {
             p.destroyForcibly();
         }
     }
+
+    /**
+     * The 2019 handover with the real Linux code and the real bridge: a boot kernel (FIFO when
+     * permitted) suspends, a resumed kernel whose events code speaks 2-level takes the domain
+     * over and pings a Java peer. With FIFO permitted the boot kernel turned it on and every
+     * event is lost; with it withheld none is.
+     */
+    @ParameterizedTest(name = "2019 handover, FIFO permitted: {0}")
+    @CsvSource({"true, 20, 3", "false, 0, 0"})
+    void theHandoverLosesEventsOnlyWhereFifoIsPermitted(boolean fifo, int lost, int exit) throws Exception {
+        int domid = b.hv.create(DomainConfig.named("handover").withType(DomainType.PVH, true).withMemoryMiB(32)
+                .withAbiPermit(fifo ? AbiCapability.ALL : 0).withNativeGuest(true));
+        String boot = run(b.bridge.socket(domid), domid, List.of("--alloc-from-mib", "16", "boot-kernel"), 0);
+        assertTrue(boot.contains("boot-kernel: abi=" + (fifo ? "fifo" : "2l")), boot);
+        DomainInfo info = b.hv.info(domid).orElseThrow();
+        assertEquals(DomainState.SHUTDOWN, info.state(), boot);
+        assertEquals(SchedOp.SHUTDOWN_suspend, info.shutdownReason(), boot);
+        int port = unboundPortOfDom0(domid);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread peer = echo(port, stop);
+        String out;
+        try {
+            out = run(b.bridge.socket(domid), domid, List.of("--alloc-from-mib", "16", "resumed-kernel", "--remote",
+                    "0", "--remote-port", Integer.toString(port), "--count", "20", "--timeout-ms", "20"), exit);
+        } finally {
+            stop.set(true);
+            peer.interrupt();
+            peer.join(5000);
+        }
+        assertTrue(out.contains("ping: abi=2l sent=20 replies=" + (20 - lost) + " lost=" + lost), boot + out);
+        System.out.println("2019 handover, FIFO " + (fifo ? "permitted" : "withheld") + ": "
+                + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
+    }
 }

@@ -171,6 +171,23 @@ public final class NativeGuestsImpl implements NativeGuests {
         }
 
         @Override
+        public boolean resumeFromSuspend() {
+            // xen/common/domain.c, domain_resume: is_shutting_down and shutdown_code cleared,
+            // the vCPUs run again (those blocked re-check their condition).
+            synchronized (d) {
+                if (d.dying || !d.shuttingDown || d.shutdownReason != io.xenabi.abi.SchedOp.SHUTDOWN_suspend) {
+                    return false;
+                }
+                d.shuttingDown = false;
+                d.shutdownReason = -1;
+            }
+            for (io.xenabi.domain.impl.domains.Vcpu v : d.vcpus) {
+                v.kick();
+            }
+            return true;
+        }
+
+        @Override
         public boolean upcallPending(int vcpu) {
             return d.upcallPending(vcpu);
         }
