@@ -96,4 +96,23 @@ class NativeGuestsTest {
         assertFalse(Files.exists(shinfo));
         assertEquals(List.of("created " + domid, "destroyed " + domid), events);
     }
+
+    /** No process is told another domain's RAM file: such a page, or a heap page, is a hole for it. */
+    @Test
+    void aPageThatIsNotTheDomainsOwnFileIsAHoleForTheProcess() {
+        HypervisorImpl hv = TestHypervisors.all();
+        hv.setRunFolder(home.resolve("run"));
+        int a = hv.create(nativeConfig("a"));
+        int b = hv.create(nativeConfig("b"));
+        List<String> maps = new ArrayList<>();
+        NativeDomain nb = hv.nativeDomain(b).orElseThrow();
+        nb.onPhysmap((gfn, file, off, ro) -> maps.add(gfn + " " + file + " " + off + " " + ro));
+        var db = hv.parts().table().domain(b);
+        var da = hv.parts().table().domain(a);
+        db.physmap.mapForeign(5, da.memory.page(9), true); // a grant mapping of a's frame 9
+        db.physmap.map(6, new io.xenabi.abi.GuestPage());
+        db.physmap.map(5, db.physmap.ramPage(5));
+        assertEquals(List.of("5 null 0 true", "6 null 0 false", "5 " + nb.ramFile() + " " + 5 * 4096 + " false"), maps);
+        assertTrue(maps.stream().noneMatch(m -> m.contains("dom" + a + ".")), "a's files are never named to b");
+    }
 }
