@@ -101,8 +101,14 @@ static void *vcpu_main(void *arg)
 		pthread_mutex_unlock(&boot_lock);
 		if (booted && ng_nr_cpus > 1)
 			ng_stop_secondaries();
-		if (booted)
+		if (booted) {
 			ng_shutdown(ng_shutdown_reason);
+			/* The machine is off (or suspended): its other vCPUs stop
+			 * where they are, as Xen never runs them again; a secondary
+			 * still blocked would never return to be joined. */
+			fflush(NULL);
+			exit(exit_status);
+		}
 		return NULL;
 	}
 	pthread_mutex_lock(&boot_lock);

@@ -1,5 +1,13 @@
 package io.xenabi.abi;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -16,6 +24,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>The page table has two levels (chunks of {@value #CHUNK_PAGES} page references) so an idle
  * domain with a large memory size costs only its directory.
+ *
+ * <p>The memory may live in a shared memory file of its own ({@link GuestPhysmap#inFile}): byte
+ * {@code gpa} of the file is guest physical address {@code gpa}, so a native guest process that
+ * maps the file sees the same RAM. Its pages are then slices of the file's mapping, created on
+ * first touch as heap pages are.
  */
 public final class GuestMemory {
     private static final int CHUNK_SHIFT = 9;
@@ -29,6 +42,14 @@ public final class GuestMemory {
      */
     private final java.util.concurrent.ConcurrentHashMap<Long, Boolean> foreign =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** The RAM file, or null for memory on the heap. */
+    private final Path file;
+    /** The file's mapping in regions of {@value #REGION_PAGES} pages (FileChannel.map's limit is 2 GiB), or null. */
+    private final MappedByteBuffer[] regions;
+    private static final int REGION_SHIFT = 18;
+    static final int REGION_PAGES = 1 << REGION_SHIFT;
+    /** Told of every physmap change (the native guest's bridge), or null. */
+    private volatile GuestPhysmap.Listener listener;
 
     /** Creates memory of {@code nrPages} pages (at most 2^31 chunks' worth). */
     public GuestMemory(long nrPages) {
@@ -37,6 +58,45 @@ public final class GuestMemory {
         }
         this.nrPages = nrPages;
         this.directory = new AtomicReferenceArray<>((int) ((nrPages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT));
+        this.file = null;
+        this.regions = null;
+    }
+
+    /** Memory of {@code nrPages} pages in the new file {@code file} (mode 0600, sparse, zeroed). */
+    GuestMemory(long nrPages, Path file) {
+        if (nrPages <= 0 || (nrPages >>> CHUNK_SHIFT) >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("guest memory of " + nrPages + " pages");
+        }
+        this.nrPages = nrPages;
+        this.directory = new AtomicReferenceArray<>((int) ((nrPages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT));
+        this.file = file;
+        this.regions = new MappedByteBuffer[(int) ((nrPages + REGION_PAGES - 1) >>> REGION_SHIFT)];
+        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")))) {
+            ch.truncate(nrPages << GuestPage.PAGE_SHIFT);
+            for (int r = 0; r < regions.length; r++) {
+                long first = (long) r << REGION_SHIFT;
+                long pages = Math.min(REGION_PAGES, nrPages - first);
+                regions[r] = ch.map(FileChannel.MapMode.READ_WRITE, first << GuestPage.PAGE_SHIFT,
+                        pages << GuestPage.PAGE_SHIFT);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the RAM file " + file, e);
+        }
+    }
+
+    /** The RAM file this memory lives in, or null when it is on the heap. */
+    public Path file() {
+        return file;
+    }
+
+    /** The page of the RAM file at {@code gfn}. */
+    private GuestPage filePage(long gfn) {
+        MappedByteBuffer region = regions[(int) (gfn >>> REGION_SHIFT)];
+        int at = (int) ((gfn & (REGION_PAGES - 1)) << GuestPage.PAGE_SHIFT);
+        return GuestPage.ofBuffer(region.duplicate().position(at),
+                new GuestPage.FileSpan(file, gfn << GuestPage.PAGE_SHIFT));
     }
 
     /** Creates memory of {@code mib} MiB. */
@@ -62,7 +122,7 @@ public final class GuestMemory {
         int slot = (int) (gfn & (CHUNK_PAGES - 1));
         GuestPage page = chunk.get(slot);
         if (page == null) {
-            GuestPage fresh = new GuestPage();
+            GuestPage fresh = regions == null ? new GuestPage() : filePage(gfn);
             page = chunk.compareAndExchange(slot, null, fresh);
             if (page == null) {
                 page = fresh;
@@ -88,6 +148,19 @@ public final class GuestMemory {
             public GuestPage mapForeign(long gfn, GuestPage page, boolean readonly) {
                 return GuestMemory.this.mapForeign(gfn, page, readonly);
             }
+
+            @Override
+            public void listen(GuestPhysmap.Listener l) {
+                listener = l;
+            }
+
+            @Override
+            public GuestPage ramPage(long gfn) {
+                if (!isValidGfn(gfn)) {
+                    throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
+                }
+                return regions == null ? new GuestPage() : filePage(gfn);
+            }
         };
     }
 
@@ -96,17 +169,29 @@ public final class GuestMemory {
         if (!isValidGfn(gfn)) {
             throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
         }
-        if (!foreign.isEmpty()) {
+        return place(gfn, page, false, false);
+    }
+
+    private GuestPage place(long gfn, GuestPage page, boolean isForeign, boolean readonly) {
+        if (!isValidGfn(gfn)) {
+            throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
+        }
+        if (isForeign) {
+            foreign.put(gfn, readonly);
+        } else if (!foreign.isEmpty()) {
             foreign.remove(gfn);
         }
-        return chunk((int) (gfn >>> CHUNK_SHIFT)).getAndSet((int) (gfn & (CHUNK_PAGES - 1)), page);
+        GuestPage old = chunk((int) (gfn >>> CHUNK_SHIFT)).getAndSet((int) (gfn & (CHUNK_PAGES - 1)), page);
+        GuestPhysmap.Listener l = listener;
+        if (l != null) {
+            l.mapped(gfn, page, readonly);
+        }
+        return old;
     }
 
     /** {@link GuestPhysmap#mapForeign}. */
     private GuestPage mapForeign(long gfn, GuestPage page, boolean readonly) {
-        GuestPage old = map(gfn, page);
-        foreign.put(gfn, readonly);
-        return old;
+        return place(gfn, page, true, readonly);
     }
 
     /**

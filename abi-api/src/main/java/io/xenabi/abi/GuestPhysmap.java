@@ -1,5 +1,6 @@
 package io.xenabi.abi;
 
+import java.nio.file.Path;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -19,6 +20,34 @@ public interface GuestPhysmap {
     static GuestPhysmap ofMiB(long mib) {
         return GuestMemory.ofMiB(mib).physmap();
     }
+
+    /**
+     * Memory of {@code nrPages} pages in a shared memory file of its own, created at
+     * {@code file} (which must not exist) with mode 0600, and its physmap: what a native guest
+     * process maps as its RAM.
+     */
+    static GuestPhysmap inFile(Path file, long nrPages) {
+        return new GuestMemory(nrPages, file).physmap();
+    }
+
+    /**
+     * Told of each change of the physmap, after it: {@code page} is now at {@code gfn}
+     * ({@code readonly} for a read-only grant mapping). Called on the thread that changed it.
+     */
+    @FunctionalInterface
+    interface Listener {
+        void mapped(long gfn, GuestPage page, boolean readonly);
+    }
+
+    /** Sets the one listener of this physmap (null: none). */
+    void listen(Listener listener);
+
+    /**
+     * A fresh page of the domain's own RAM for {@code gfn}, to put back where a hypervisor
+     * page or a grant mapping was: a new heap page, or for memory in a file the file's own page
+     * at that gfn (whatever the file held there).
+     */
+    GuestPage ramPage(long gfn);
 
     /** The memory this physmap changes. */
     GuestMemory memory();

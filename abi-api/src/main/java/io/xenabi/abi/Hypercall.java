@@ -8,6 +8,7 @@ public final class Hypercall {
     public static final int __HYPERVISOR_vcpu_op = 24;
     public static final int __HYPERVISOR_sched_op = 29;
     public static final int __HYPERVISOR_event_channel_op = 32;
+    public static final int __HYPERVISOR_hvm_op = 34;
 
     private Hypercall() {
     }
@@ -21,6 +22,7 @@ public final class Hypercall {
             case __HYPERVISOR_vcpu_op -> "vcpu_op";
             case __HYPERVISOR_sched_op -> "sched_op";
             case __HYPERVISOR_event_channel_op -> "event_channel_op";
+            case __HYPERVISOR_hvm_op -> "hvm_op";
             default -> "hypercall#" + op;
         };
     }

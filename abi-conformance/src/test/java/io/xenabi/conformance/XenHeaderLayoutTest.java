@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.xenabi.abi.DomId;
+import io.xenabi.abi.HvmOp;
 import io.xenabi.abi.Hypercall;
 import io.xenabi.abi.MemoryOp;
 import io.xenabi.abi.SchedOp;
 import io.xenabi.abi.SharedInfo;
+import io.xenabi.abi.VcpuOp;
 import io.xenabi.abi.XenErrno;
+import io.xenabi.abi.XenVersion;
 import io.xenabi.evtchn.EvtchnFifo;
 import io.xenabi.evtchn.EvtchnOp;
 import io.xenabi.gnttab.GnttabOp;
@@ -42,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class XenHeaderLayoutTest {
     private static final List<Class<?>> MIRRORS = List.of(XenErrno.class, DomId.class, Hypercall.class,
             SharedInfo.class, SchedOp.class, MemoryOp.class, EvtchnOp.class, EvtchnFifo.class, GnttabOp.class,
-            GnttabStatus.class, GrantFlags.class, GrantEntryLayout.class);
+            GnttabStatus.class, GrantFlags.class, GrantEntryLayout.class, XenVersion.class, VcpuOp.class, HvmOp.class);
 
     private static Map<String, Long> probe;
 

@@ -11,6 +11,10 @@
 #include <xen/sched.h>
 #include <xen/memory.h>
 #include <xen/grant_table.h>
+#include <xen/version.h>
+#include <xen/vcpu.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 
 #define P(key, value) printf("%s %lld\n", key, (long long)(value))
 #define OFF(cls, field, type, member) P(cls "." field, offsetof(type, member))
@@ -28,6 +32,36 @@ int main(void)
     C("Hypercall", __HYPERVISOR_memory_op); C("Hypercall", __HYPERVISOR_xen_version);
     C("Hypercall", __HYPERVISOR_grant_table_op); C("Hypercall", __HYPERVISOR_vcpu_op);
     C("Hypercall", __HYPERVISOR_sched_op); C("Hypercall", __HYPERVISOR_event_channel_op);
+    C("Hypercall", __HYPERVISOR_hvm_op);
+
+    C("XenVersion", XENVER_version); C("XenVersion", XENVER_get_features);
+    C("XenVersion", XENFEAT_NR_SUBMAPS);
+    OFF("XenVersion", "FEATURE_INFO_SUBMAP_IDX", struct xen_feature_info, submap_idx);
+    OFF("XenVersion", "FEATURE_INFO_SUBMAP", struct xen_feature_info, submap);
+    SZ("XenVersion", "SIZEOF_FEATURE_INFO", struct xen_feature_info);
+    C("XenVersion", XENFEAT_writable_page_tables); C("XenVersion", XENFEAT_writable_descriptor_tables);
+    C("XenVersion", XENFEAT_auto_translated_physmap); C("XenVersion", XENFEAT_supervisor_mode_kernel);
+    C("XenVersion", XENFEAT_pae_pgdir_above_4gb); C("XenVersion", XENFEAT_mmu_pt_update_preserve_ad);
+    C("XenVersion", XENFEAT_highmem_assist); C("XenVersion", XENFEAT_gnttab_map_avail_bits);
+    C("XenVersion", XENFEAT_hvm_callback_vector); C("XenVersion", XENFEAT_hvm_safe_pvclock);
+    C("XenVersion", XENFEAT_hvm_pirqs); C("XenVersion", XENFEAT_dom0);
+    C("XenVersion", XENFEAT_memory_op_vnode_supported); C("XenVersion", XENFEAT_not_direct_mapped);
+    C("XenVersion", XENFEAT_direct_mapped);
+
+    C("VcpuOp", VCPUOP_register_vcpu_info);
+    OFF("VcpuOp", "REGISTER_VCPU_INFO_MFN", struct vcpu_register_vcpu_info, mfn);
+    OFF("VcpuOp", "REGISTER_VCPU_INFO_OFFSET", struct vcpu_register_vcpu_info, offset);
+    OFF("VcpuOp", "REGISTER_VCPU_INFO_RSVD", struct vcpu_register_vcpu_info, rsvd);
+    SZ("VcpuOp", "SIZEOF_REGISTER_VCPU_INFO", struct vcpu_register_vcpu_info);
+
+    C("HvmOp", HVMOP_set_param); C("HvmOp", HVMOP_get_param);
+    C("HvmOp", HVM_PARAM_CALLBACK_IRQ); C("HvmOp", HVM_NR_PARAMS);
+    C("HvmOp", HVM_PARAM_CALLBACK_TYPE_GSI); C("HvmOp", HVM_PARAM_CALLBACK_TYPE_PCI_INTX);
+    C("HvmOp", HVM_PARAM_CALLBACK_TYPE_VECTOR);
+    OFF("HvmOp", "HVM_PARAM_DOMID", struct xen_hvm_param, domid);
+    OFF("HvmOp", "HVM_PARAM_INDEX", struct xen_hvm_param, index);
+    OFF("HvmOp", "HVM_PARAM_VALUE", struct xen_hvm_param, value);
+    SZ("HvmOp", "SIZEOF_HVM_PARAM", struct xen_hvm_param);
 
     C("SharedInfo", XEN_LEGACY_MAX_VCPUS);
     SZ("SharedInfo", "SIZEOF_SHARED_INFO", struct shared_info);

@@ -19,9 +19,19 @@ import io.xenabi.abi.AbiCapability;
  * @param xenExtensions whether an HVM guest sees Xen's interfaces (xl.cfg
  *     {@code xen_extensions}, debugging aid); without them every event-channel and grant-table
  *     hypercall answers -ENOSYS. Always true for PV and PVH.
+ * @param nativeGuest whether the guest is a native process (xl.cfg {@code native_guest}): its
+ *     RAM is a shared memory file under the home's run folder and it enters through a Unix
+ *     socket there (the guest bridge, docs/native-guests.md). Since 1.3.
  */
 public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, int maxGrantFrames,
-        int maxMaptrackFrames, long abiPermit, DomainType type, boolean xenExtensions) {
+        int maxMaptrackFrames, long abiPermit, DomainType type, boolean xenExtensions, boolean nativeGuest) {
+    /** A configuration of a guest that is not a native process. */
+    public DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, int maxGrantFrames,
+            int maxMaptrackFrames, long abiPermit, DomainType type, boolean xenExtensions) {
+        this(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit, type,
+                xenExtensions, false);
+    }
+
     /** A PV configuration with the given limits and permit bitmap. */
     public DomainConfig(String name, int vcpus, long memoryMiB, int maxEventChannels, int maxGrantFrames,
             int maxMaptrackFrames, long abiPermit) {
@@ -52,37 +62,43 @@ public record DomainConfig(String name, int vcpus, long memoryMiB, int maxEventC
 
     public DomainConfig withVcpus(int v) {
         return new DomainConfig(name, v, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
-                type, xenExtensions);
+                type, xenExtensions, nativeGuest);
     }
 
     public DomainConfig withMemoryMiB(long m) {
         return new DomainConfig(name, vcpus, m, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
-                type, xenExtensions);
+                type, xenExtensions, nativeGuest);
     }
 
     public DomainConfig withMaxEventChannels(int n) {
         return new DomainConfig(name, vcpus, memoryMiB, n, maxGrantFrames, maxMaptrackFrames, abiPermit,
-                type, xenExtensions);
+                type, xenExtensions, nativeGuest);
     }
 
     public DomainConfig withMaxGrantFrames(int n) {
         return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, n, maxMaptrackFrames, abiPermit,
-                type, xenExtensions);
+                type, xenExtensions, nativeGuest);
     }
 
     public DomainConfig withMaxMaptrackFrames(int n) {
         return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, n, abiPermit,
-                type, xenExtensions);
+                type, xenExtensions, nativeGuest);
     }
 
     public DomainConfig withAbiPermit(long bitmap) {
         return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, bitmap,
-                type, xenExtensions);
+                type, xenExtensions, nativeGuest);
     }
 
     public DomainConfig withType(DomainType t, boolean extensions) {
         return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
-                t, extensions);
+                t, extensions, nativeGuest);
+    }
+
+    /** This configuration for a native guest process, or not. */
+    public DomainConfig withNativeGuest(boolean on) {
+        return new DomainConfig(name, vcpus, memoryMiB, maxEventChannels, maxGrantFrames, maxMaptrackFrames, abiPermit,
+                type, xenExtensions, on);
     }
 
     /** Whether the guest sees Xen's event-channel and grant-table interfaces at all. */

@@ -26,6 +26,20 @@ public interface EvtchnDomain {
     GuestPage sharedInfo();
 
     /**
+     * The page holding vCPU {@code vcpu}'s vcpu_info (Xen's {@code vcpu_info(v, field)}): its
+     * slot in {@link #sharedInfo()} until the guest registers one of its own with
+     * {@code VCPUOP_register_vcpu_info}, that area after. Since 1.1.
+     */
+    default GuestPage vcpuInfoPage(int vcpu) {
+        return sharedInfo();
+    }
+
+    /** The offset of vCPU {@code vcpu}'s vcpu_info in {@link #vcpuInfoPage(int)}. Since 1.1. */
+    default int vcpuInfoOffset(int vcpu) {
+        return io.xenabi.abi.SharedInfo.vcpuInfo(vcpu);
+    }
+
+    /**
      * Sets {@code evtchn_upcall_pending} in the vCPU's vcpu_info and, if it was clear, kicks
      * the vCPU so a blocked guest wakes up.
      */

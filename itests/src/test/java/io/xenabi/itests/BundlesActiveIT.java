@@ -53,7 +53,7 @@ public class BundlesActiveIT {
             }
         }
         assertTrue("not active: " + notActive, notActive.isEmpty());
-        assertEquals("the twelve xenabi bundles", 12, xenabi);
+        assertEquals("the thirteen xenabi bundles", 13, xenabi);
     }
 
     @Inject

@@ -50,10 +50,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * door, lifecycle, save images and the toolstack's queries. Dependencies point one way: this
  * component → door → families → domain table and variant registry.
  */
-@Component(service = {Hypervisor.class, GuestDoor.class, DomainControl.class, HypervisorInfo.class},
+@Component(service = {Hypervisor.class, GuestDoor.class, DomainControl.class, HypervisorInfo.class,
+        io.xenabi.domain.NativeGuests.class},
         immediate = true, configurationPid = HostConfig.PID)
 @Designate(ocd = HostConfig.class)
-public final class HypervisorImpl implements Hypervisor {
+public final class HypervisorImpl implements Hypervisor, io.xenabi.domain.NativeGuests {
     /** Hypercalls that failed inside xenabi (a bug): counted for the fuzz tests, logged. */
     final AtomicLong internalErrors = new AtomicLong();
     private final FrameworkState framework = new FrameworkState();
@@ -114,6 +115,31 @@ public final class HypervisorImpl implements Hypervisor {
 
     public void removeGrantVersion(GrantVersion service, Map<String, Object> properties) {
         grantSwap.removed(service);
+    }
+
+    /** Sets the run folder of native guests' files and sockets (default: the home's {@code run/}). */
+    public void setRunFolder(Path folder) {
+        lifecycle.nativeGuests.setRunFolder(folder);
+    }
+
+    @Override
+    public Optional<Path> runFolder() {
+        return lifecycle.nativeGuests.runFolder();
+    }
+
+    @Override
+    public Optional<io.xenabi.domain.NativeDomain> nativeDomain(int domid) {
+        return lifecycle.nativeGuests.nativeDomain(domid);
+    }
+
+    @Override
+    public void addListener(io.xenabi.domain.NativeGuests.Listener listener) {
+        lifecycle.nativeGuests.addListener(listener);
+    }
+
+    @Override
+    public void removeListener(io.xenabi.domain.NativeGuests.Listener listener) {
+        lifecycle.nativeGuests.removeListener(listener);
     }
 
     /** Problems met while tracking variant services, oldest first. */

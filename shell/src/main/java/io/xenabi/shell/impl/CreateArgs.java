@@ -9,7 +9,8 @@ import java.util.Set;
  * The {@code key=value} arguments of {@code xl:create}, with xl.cfg's names and defaults:
  * {@code name} (required), {@code vcpus}, {@code memory} (MiB), {@code max_event_channels},
  * {@code max_grant_frames}, {@code max_maptrack_frames}, {@code type} (pv, pvh, hvm),
- * {@code xen_extensions} (0/1); what is not given comes from the host's
+ * {@code xen_extensions} (0/1), {@code native} or {@code native_guest} (0/1: a native guest
+ * process, served by the guest bridge); what is not given comes from the host's
  * defaults (ConfigAdmin PID {@code io.xenabi.host}).
  * A value may be quoted as in xl.cfg ({@code name="alice"}). Range checks are the
  * hypervisor's; this only rejects what is not a setting at all.
@@ -47,6 +48,7 @@ final class CreateArgs {
                     cfg = cfg.withMaxEventChannels(Arguments.nonNegativeInt(COMMAND, key, value));
                 case "type" -> cfg = cfg.withType(parseType(value), cfg.xenExtensions());
                 case "xen_extensions" -> cfg = cfg.withType(cfg.type(), parseBoolean(key, value));
+                case "native", "native_guest" -> cfg = cfg.withNativeGuest(parseBoolean(key, value));
                 case "max_grant_frames" -> cfg = cfg.withMaxGrantFrames(Arguments.nonNegativeInt(COMMAND, key, value));
                 case "max_maptrack_frames" ->
                     cfg = cfg.withMaxMaptrackFrames(Arguments.nonNegativeInt(COMMAND, key, value));
@@ -57,7 +59,7 @@ final class CreateArgs {
             throw new IllegalArgumentException(COMMAND + ": name=NAME is required");
         }
         return new DomainConfig(name, cfg.vcpus(), cfg.memoryMiB(), cfg.maxEventChannels(), cfg.maxGrantFrames(),
-                cfg.maxMaptrackFrames(), cfg.abiPermit(), cfg.type(), cfg.xenExtensions());
+                cfg.maxMaptrackFrames(), cfg.abiPermit(), cfg.type(), cfg.xenExtensions(), cfg.nativeGuest());
     }
 
     private static DomainType parseType(String v) {

@@ -100,7 +100,7 @@ public final class XlCommands {
             @Descriptor("print the resolved configuration as JSON and create nothing")
             @Parameter(names = {"-n", "--dry-run"}, presentValue = "true", absentValue = "false") boolean dryRun,
             @Descriptor("[FILE] [name=NAME] [vcpus=N] [memory=MiB] [max_event_channels=N] [max_grant_frames=N]"
-                    + " [max_maptrack_frames=N] [type=pv|pvh|hvm] [xen_extensions=0|1]; the rest from the file, then"
+                    + " [max_maptrack_frames=N] [type=pv|pvh|hvm] [xen_extensions=0|1] [native=0|1]; the rest from the file, then"
                     + " the host defaults") String... args) {
         DomainConfig base = hypervisor.defaults("-");
         List<String> settings = new java.util.ArrayList<>(java.util.Arrays.asList(args == null ? new String[0] : args));

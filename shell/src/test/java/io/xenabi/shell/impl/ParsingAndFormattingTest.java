@@ -1,6 +1,7 @@
 package io.xenabi.shell.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +34,9 @@ class ParsingAndFormattingTest {
 
     @Test
     void createAcceptsXlCfgQuoting() {
+        assertTrue(CreateArgs.parse("name=n", "native=1").nativeGuest(), "xl:create ... native=1");
+        assertTrue(CreateArgs.parse("name=n", "native_guest=yes").nativeGuest());
+        assertFalse(CreateArgs.parse("name=n").nativeGuest());
         assertEquals("alice", CreateArgs.parse("name=\"alice\"").name());
         assertEquals("bob", CreateArgs.parse("name='bob'").name());
     }

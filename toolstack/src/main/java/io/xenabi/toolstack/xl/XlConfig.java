@@ -81,6 +81,7 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
         Integer maxGrantVersion = null;
         XlValue maxGrantVersionAt = null;
         Boolean disableFifo = null;
+        boolean nativeGuest = defaults.nativeGuest();
         XlValue disableFifoAt = null;
         for (Map.Entry<String, XlValue> e : keys.entrySet()) {
             String k = e.getKey();
@@ -117,6 +118,7 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
                     disableFifoAt = v;
                 }
                 case "xen_extensions" -> extensions = bool(source, k, v);
+                case "native_guest" -> nativeGuest = bool(source, k, v);
                 case "abi_permit" -> {
                     permit = permitBits(source, v, variants);
                     permitAt = v;
@@ -166,7 +168,7 @@ public record XlConfig(DomainConfig config, List<String> permitNames, List<Strin
             bits = disableFifo ? bits & ~fifo : bits | fifo;
         }
         DomainConfig config = new DomainConfig(name, c.vcpus(), c.memoryMiB(), c.maxEventChannels(),
-                c.maxGrantFrames(), c.maxMaptrackFrames(), bits, type, type != DomainType.HVM || extensions);
+                c.maxGrantFrames(), c.maxMaptrackFrames(), bits, type, type != DomainType.HVM || extensions, nativeGuest);
         if (type != DomainType.HVM && !extensions) {
             warnings.add(source + ": xen_extensions = 0 only applies to HVM guests; ignored");
         }

@@ -155,6 +155,14 @@ class XlConfigTest {
     }
 
     @Test
+    void nativeGuestMakesTheGuestANativeProcess() {
+        DomainConfig c = parse("name='n'\ntype='pvh'\nnative_guest=1").config();
+        assertTrue(c.nativeGuest());
+        assertFalse(parse("name='j'").config().nativeGuest(), "not by default");
+        assertEquals("t.cfg:1:24: native_guest must be a boolean (0 or 1)", error("name='n'; native_guest=2"));
+    }
+
+    @Test
     void theDryRunJsonHoldsThePermitSetByNameAndBitmap() throws Exception {
         XlConfig c = parse("name='d'\nmax_grant_version = 1\nabi_permit = [ \"evtchn-fifo\" ]\n");
         List<String> names = new ArrayList<>();

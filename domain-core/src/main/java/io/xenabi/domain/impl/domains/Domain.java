@@ -40,7 +40,7 @@ public final class Domain implements EvtchnDomain {
     public final GuestMemory memory;
     /** The physmap mutators of {@link #memory}: the hypervisor's alone. */
     public final io.xenabi.abi.GuestPhysmap physmap;
-    public final GuestPage sharedInfo = new GuestPage();
+    public final GuestPage sharedInfo;
     public final Vcpu[] vcpus;
     /** Xen's {@code d->max_evtchn_port}. */
     public final int maxEvtchnPort;
@@ -218,10 +218,17 @@ public final class Domain implements EvtchnDomain {
     public int nextEvtchn;
 
     public Domain(int domid, DomainConfig config, int nrPirqs, PermitSet permit) {
+        this(domid, config, nrPirqs, permit, io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB()), new GuestPage());
+    }
+
+    /** A domain whose RAM and shared_info are given (a native guest's, in files). */
+    public Domain(int domid, DomainConfig config, int nrPirqs, PermitSet permit, io.xenabi.abi.GuestPhysmap physmap,
+            GuestPage sharedInfo) {
         this.domid = domid;
         this.config = config;
         this.permit = permit;
-        this.physmap = io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB());
+        this.sharedInfo = sharedInfo;
+        this.physmap = physmap;
         this.memory = physmap.memory();
         this.vcpus = new Vcpu[config.vcpus()];
         for (int i = 0; i < vcpus.length; i++) {
@@ -253,29 +260,49 @@ public final class Domain implements EvtchnDomain {
         return sharedInfo;
     }
 
+    /** The page holding vCPU {@code vcpu}'s vcpu_info: shared_info until it registers one of its own. */
+    @Override
+    public GuestPage vcpuInfoPage(int vcpu) {
+        GuestPage p = vcpus[vcpu].vcpuInfoPage;
+        return p != null ? p : sharedInfo;
+    }
+
+    /** The offset of vCPU {@code vcpu}'s vcpu_info in {@link #vcpuInfoPage}. */
+    @Override
+    public int vcpuInfoOffset(int vcpu) {
+        Vcpu v = vcpus[vcpu];
+        return v.vcpuInfoPage != null ? v.vcpuInfoOffset : SharedInfo.vcpuInfo(vcpu);
+    }
+
     /** Xen's {@code vcpu_mark_events_pending}: set the upcall flag, kick if it was clear. */
     @Override
     public void markEventsPending(int vcpu) {
         if (vcpu < 0 || vcpu >= vcpus.length) {
             return;
         }
-        int off = SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING;
-        if (sharedInfo.getAndSet8(off, (byte) 1) == 0) {
-            vcpus[vcpu].kick();
+        Vcpu v = vcpus[vcpu];
+        GuestPage p = v.vcpuInfoPage;
+        int off = p != null ? v.vcpuInfoOffset : SharedInfo.vcpuInfo(vcpu);
+        if ((p != null ? p : sharedInfo).getAndSet8(off + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING, (byte) 1) == 0) {
+            Runnable l = v.upcallListener;
+            if (l != null) {
+                l.run(); // before the kick: a native vCPU's UPCALL comes before its block's RESULT
+            }
+            v.kick();
         }
     }
 
     public boolean upcallPending(int vcpu) {
-        return sharedInfo.get8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
+        return vcpuInfoPage(vcpu).get8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
     }
 
     public boolean upcallMasked(int vcpu) {
-        return sharedInfo.get8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK) != 0;
+        return vcpuInfoPage(vcpu).get8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK) != 0;
     }
 
     /** Xen's {@code local_event_delivery_enable}. */
     public void enableEventDelivery(int vcpu) {
-        sharedInfo.set8(SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK, (byte) 0);
+        vcpuInfoPage(vcpu).set8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_MASK, (byte) 0);
     }
 
     @Override

@@ -23,6 +23,15 @@ public final class Vcpu {
     public final AtomicIntegerArray virqToEvtchn = new AtomicIntegerArray(EvtchnOp.NR_VIRQS);
     /** Xen's {@code v->poll_evtchn}: 0 not polling, -1 any port, else the one port polled. */
     public volatile int pollEvtchn;
+    /**
+     * Xen's {@code v->vcpu_info_area}: the page holding this vCPU's vcpu_info once
+     * {@code VCPUOP_register_vcpu_info} moved it, else null (its slot in shared_info). Written
+     * once, after {@link #vcpuInfoOffset}, so a reader that sees the page sees its offset.
+     */
+    public volatile io.xenabi.abi.GuestPage vcpuInfoPage;
+    public volatile int vcpuInfoOffset;
+    /** Told each time this vCPU's {@code evtchn_upcall_pending} goes 0 to 1 (a native guest's bridge), or null. */
+    public volatile Runnable upcallListener;
     private final AtomicLong kicks = new AtomicLong();
     /** Threads between beginWait and endWait. */
     private final java.util.concurrent.atomic.AtomicInteger sleepers = new java.util.concurrent.atomic.AtomicInteger();

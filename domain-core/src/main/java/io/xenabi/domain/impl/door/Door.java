@@ -14,6 +14,7 @@ import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.domain.impl.evtchn.EventChannels;
 import io.xenabi.domain.impl.gnttab.GrantTables;
 import io.xenabi.domain.impl.memory.MemoryOps;
+import io.xenabi.domain.impl.platform.PlatformOps;
 import io.xenabi.domain.impl.sched.SchedOps;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -34,6 +35,7 @@ public final class Door {
     private final GrantTables gnttab;
     private final SchedOps sched;
     private final MemoryOps memory;
+    private final PlatformOps platform;
     private final BooleanSupplier stopping;
     /** Hypercalls that failed inside xenabi (a bug): counted for the fuzz tests, logged. */
     private final AtomicLong internalErrors;
@@ -45,6 +47,7 @@ public final class Door {
         this.gnttab = gnttab;
         this.sched = sched;
         this.memory = memory;
+        this.platform = new PlatformOps(table);
         this.stopping = stopping;
         this.internalErrors = internalErrors;
     }
@@ -82,7 +85,13 @@ public final class Door {
                 case Hypercall.__HYPERVISOR_memory_op -> nargs < 2 ? -EFAULT
                         : memory.op(d, (int) arg0, arg1);
                 case Hypercall.__HYPERVISOR_xen_version -> nargs < 1 ? -EFAULT
-                        : (int) arg0 == XENVER_version ? XEN_VERSION : -ENOSYS;
+                        : (int) arg0 == XENVER_version ? XEN_VERSION
+                        : (int) arg0 == io.xenabi.abi.XenVersion.XENVER_get_features
+                                ? (nargs < 2 ? -EFAULT : platform.getFeatures(d, arg1)) : -ENOSYS;
+                case Hypercall.__HYPERVISOR_vcpu_op -> nargs < 3 ? -EFAULT
+                        : platform.vcpuOp(d, (int) arg0, arg1, arg2);
+                case Hypercall.__HYPERVISOR_hvm_op -> nargs < 2 ? -EFAULT
+                        : platform.hvmOp(d, (int) arg0, arg1);
                 default -> -ENOSYS;
             };
         } catch (GuestFault f) {

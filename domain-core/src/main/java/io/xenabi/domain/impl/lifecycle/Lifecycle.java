@@ -39,6 +39,9 @@ public final class Lifecycle {
     private final AbiSwitch abis;
     private final EventChannels evtchn;
     private final BooleanSupplier stopping;
+    /** Native guests' files and the bridge's listeners. */
+    public final io.xenabi.domain.impl.nativeguest.NativeGuestsImpl nativeGuests =
+            new io.xenabi.domain.impl.nativeguest.NativeGuestsImpl();
     /** The host settings now: names as configured, resolved to bits when a domain is created. */
     private volatile HostSettings host = HostSettings.DEFAULT;
 
@@ -100,8 +103,9 @@ public final class Lifecycle {
                 throw new DomainException("no base event-channel ABI (evtchn-2l) is installed");
             }
             int domid = table.nextFreeDomid();
-            Domain d = new Domain(domid, config, DomainTable.NR_PIRQS_DOMU,
-                    fixed != null ? fixed : permitNow(config.abiPermit()));
+            PermitSet permit = fixed != null ? fixed : permitNow(config.abiPermit());
+            Domain d = config.nativeGuest() ? nativeGuests.newDomain(domid, config, DomainTable.NR_PIRQS_DOMU, permit)
+                    : new Domain(domid, config, DomainTable.NR_PIRQS_DOMU, permit);
             d.eventLock.lock();
             try {
                 abis.attachBase(d); // not yet visible: no port op can run
@@ -110,6 +114,9 @@ public final class Lifecycle {
             }
             GrantFrames.attach(d, variants, stopping);
             table.add(d);
+            if (config.nativeGuest()) {
+                nativeGuests.created(d);
+            }
             return domid;
         }
     }
@@ -170,6 +177,9 @@ public final class Lifecycle {
         table.remove(domid);
         for (Vcpu v : d.vcpus) {
             v.kick();
+        }
+        if (d.config.nativeGuest()) {
+            nativeGuests.destroyed(d);
         }
     }
 

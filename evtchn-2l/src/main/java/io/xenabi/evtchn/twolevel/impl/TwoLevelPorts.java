@@ -32,8 +32,20 @@ final class TwoLevelPorts implements EvtchnPortOps {
         return EVTCHN_2L_NR_CHANNELS;
     }
 
-    private static int selectorOffset(int vcpu) {
-        return SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_PENDING_SEL;
+    @Override
+    public void adopt(EvtchnPort port, boolean pending) {
+        if (pending) {
+            setPending(port);
+        }
+    }
+
+    /**
+     * Sets bit {@code word} of the vCPU's {@code evtchn_pending_sel}, in whichever vcpu_info it
+     * uses (its shared_info slot, or the area it registered), and says whether it was set.
+     */
+    private boolean testAndSetSelector(int vcpu, int word) {
+        return domain.vcpuInfoPage(vcpu).testAndSetBit(
+                domain.vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_PENDING_SEL, word);
     }
 
     @Override
@@ -44,7 +56,7 @@ final class TwoLevelPorts implements EvtchnPortOps {
         }
         int vcpu = port.notifyVcpu();
         if (!shared.testBit(SharedInfo.EVTCHN_MASK, p)
-                && !shared.testAndSetBit(selectorOffset(vcpu), p / BITS_PER_EVTCHN_WORD)) {
+                && !testAndSetSelector(vcpu, p / BITS_PER_EVTCHN_WORD)) {
             domain.markEventsPending(vcpu);
         }
     }
@@ -65,7 +77,7 @@ final class TwoLevelPorts implements EvtchnPortOps {
         int vcpu = port.notifyVcpu();
         if (shared.testAndClearBit(SharedInfo.EVTCHN_MASK, p)
                 && shared.testBit(SharedInfo.EVTCHN_PENDING, p)
-                && !shared.testAndSetBit(selectorOffset(vcpu), p / BITS_PER_EVTCHN_WORD)) {
+                && !testAndSetSelector(vcpu, p / BITS_PER_EVTCHN_WORD)) {
             domain.markEventsPending(vcpu);
         }
     }
@@ -82,7 +94,9 @@ final class TwoLevelPorts implements EvtchnPortOps {
 
     @Override
     public String printState(EvtchnPort port) {
-        int sel = shared.testBit(selectorOffset(port.notifyVcpu()), port.port() / BITS_PER_EVTCHN_WORD) ? 1 : 0;
+        int sel = domain.vcpuInfoPage(port.notifyVcpu()).testBit(
+                domain.vcpuInfoOffset(port.notifyVcpu()) + SharedInfo.VCPU_EVTCHN_PENDING_SEL,
+                port.port() / BITS_PER_EVTCHN_WORD) ? 1 : 0;
         return "sel=" + sel;
     }
 

@@ -1,0 +1,271 @@
+package io.xenabi.bridge.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.xenabi.abi.AbiCapability;
+import io.xenabi.abi.SchedOp;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainInfo;
+import io.xenabi.domain.DomainState;
+import io.xenabi.domain.DomainType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * native-guest's scenarios (the real Linux 6.1 event-channel code) against the real bridge and
+ * hypervisor. Needs gcc and Debian's linux-source-6.1 to build the guest; without them the test
+ * is skipped with the reason, unless {@code XENABI_REQUIRE_NATIVE=1}, where it fails.
+ */
+class NativeScenariosTest {
+    private static final Path NATIVE = Path.of("..", "native-guest").toAbsolutePath().normalize();
+    private static final Path GUEST = NATIVE.resolve("target/native-guest");
+
+    @TempDir
+    Path home;
+    private Bridges b;
+
+    @BeforeAll
+    static void build() throws Exception {
+        boolean required = "1".equals(System.getenv("XENABI_REQUIRE_NATIVE"));
+        String why = null;
+        if (!Files.isRegularFile(NATIVE.resolve("build.sh"))) {
+            why = "no native-guest folder at " + NATIVE;
+        } else {
+            Process p;
+            try {
+                p = new ProcessBuilder("sh", "build.sh").directory(NATIVE.toFile()).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                p = null;
+                why = "cannot run native-guest/build.sh: " + e.getMessage();
+            }
+            if (p != null) {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(600, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    why = "native-guest/build.sh took over 10 minutes";
+                } else if (p.exitValue() == 3) {
+                    why = "native guest not built: " + out.strip()
+                            + " (apt-get install -y linux-source-6.1 gcc; XENABI_REQUIRE_NATIVE=1 makes this fail)";
+                } else if (p.exitValue() != 0) {
+                    fail("native-guest/build.sh failed (" + p.exitValue() + "):\n" + out);
+                }
+            }
+        }
+        if (why != null) {
+            if (required) {
+                fail(why);
+            }
+            Assumptions.abort(why);
+        }
+    }
+
+    @BeforeEach
+    void boot() {
+        b = new Bridges(home.resolve("run"));
+    }
+
+    @AfterEach
+    void stop() {
+        b.close();
+    }
+
+    /** Runs the guest on {@code socket} and returns its output; fails on a timeout. */
+    static String run(Path socket, int domid, List<String> scenario, int expectExit) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(GUEST.toString(), "--socket", socket.toString(), "--domid",
+                Integer.toString(domid)));
+        cmd.addAll(scenario);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try {
+                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.append("(output lost: ").append(e.getMessage()).append(")");
+            }
+        });
+        reader.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            reader.join(5000);
+            fail("the native guest took over 60 s: " + cmd + "\n" + out);
+        }
+        reader.join(5000);
+        assertEquals(expectExit, p.exitValue(), "exit status of " + cmd + "\n" + out);
+        return out.toString();
+    }
+
+    @ParameterizedTest(name = "boot, {0}, {1} vCPUs")
+    @CsvSource({"fifo, 1", "fifo, 2", "fifo, 4", "2l, 1", "2l, 2", "2l, 4"})
+    void linuxBootsOnFifoWherePermittedAndOnTwoLevelWhereWithheld(String abi, int vcpus) throws Exception {
+        long permit = abi.equals("fifo") ? AbiCapability.ALL : 0;
+        int domid = b.hv.create(DomainConfig.named("native").withType(DomainType.PVH, true).withVcpus(vcpus)
+                .withMemoryMiB(32).withAbiPermit(permit).withNativeGuest(true));
+        String out = run(b.bridge.socket(domid), domid, List.of("boot"), 0);
+        assertTrue(out.contains("boot: abi=" + abi + " vcpus=" + vcpus + " "), out);
+        DomainInfo info = b.hv.info(domid).orElseThrow();
+        assertEquals(DomainState.SHUTDOWN, info.state(), out);
+        assertEquals(SchedOp.SHUTDOWN_poweroff, info.shutdownReason(), out);
+        assertEquals(abi, info.evtchnAbi(), out);
+    }
+
+    /**
+     * A Java peer in Domain-0 that answers every event on {@code port} with one back (2-level:
+     * it polls the port, clears its pending bit in its shared_info and sends).
+     */
+    private Thread echo(int port, java.util.concurrent.atomic.AtomicBoolean stop) {
+        io.xenabi.abi.GuestMemory m = b.hv.memory(0);
+        Thread t = new Thread(() -> {
+            long arg = 4096;
+            long list = arg + 64;
+            while (!stop.get()) {
+                m.write32(list, port);
+                m.write64(arg + SchedOp.SCHED_POLL_PORTS, list);
+                m.write32(arg + SchedOp.SCHED_POLL_NR_PORTS, 1);
+                m.write64(arg + SchedOp.SCHED_POLL_TIMEOUT, 0);
+                b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_poll, arg);
+                if (m.page(2).testAndClearBit(io.xenabi.abi.SharedInfo.EVTCHN_PENDING, port)) {
+                    m.write32(arg + io.xenabi.evtchn.EvtchnOp.PORT, port);
+                    b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_event_channel_op,
+                            io.xenabi.evtchn.EvtchnOp.EVTCHNOP_send, arg);
+                }
+            }
+        }, "echo");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Domain-0's shared_info at gfn 2 and an unbound port for {@code remote}. */
+    private int unboundPortOfDom0(int remote) {
+        io.xenabi.abi.GuestMemory m = b.hv.memory(0);
+        long arg = 8192;
+        m.write16(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_DOMID, io.xenabi.abi.DomId.DOMID_SELF);
+        m.write32(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_SPACE, io.xenabi.abi.MemoryOp.XENMAPSPACE_shared_info);
+        m.write64(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_IDX, 0);
+        m.write64(arg + io.xenabi.abi.MemoryOp.ADD_TO_PHYSMAP_GPFN, 2);
+        assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_memory_op,
+                io.xenabi.abi.MemoryOp.XENMEM_add_to_physmap, arg));
+        m.write16(arg + io.xenabi.evtchn.EvtchnOp.ALLOC_UNBOUND_DOM, io.xenabi.abi.DomId.DOMID_SELF);
+        m.write16(arg + io.xenabi.evtchn.EvtchnOp.ALLOC_UNBOUND_REMOTE_DOM, remote);
+        assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_event_channel_op,
+                io.xenabi.evtchn.EvtchnOp.EVTCHNOP_alloc_unbound, arg));
+        return m.read32(arg + io.xenabi.evtchn.EvtchnOp.ALLOC_UNBOUND_PORT);
+    }
+
+    @ParameterizedTest(name = "ping a Java peer, {0}, {1} vCPUs, on vCPU {2}")
+    @CsvSource({"fifo, 1, 0", "2l, 1, 0", "fifo, 2, 1", "2l, 4, 3"})
+    void linuxPingsAJavaPeerInDomain0(String abi, int vcpus, int cpu) throws Exception {
+        long permit = abi.equals("fifo") ? AbiCapability.ALL : 0;
+        int domid = b.hv.create(DomainConfig.named("native").withType(DomainType.PVH, true).withVcpus(vcpus)
+                .withMemoryMiB(32).withAbiPermit(permit).withNativeGuest(true));
+        int port = unboundPortOfDom0(domid);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread peer = echo(port, stop);
+        String out;
+        try {
+            out = run(b.bridge.socket(domid), domid, List.of("ping", "--remote", "0", "--remote-port",
+                    Integer.toString(port), "--count", "200", "--cpu", Integer.toString(cpu)), 0);
+        } finally {
+            stop.set(true);
+            peer.interrupt(); // an interrupted poll returns
+            peer.join(5000);
+        }
+        assertTrue(out.contains("ping: abi=" + abi + " sent=200 replies=200 lost=0 bind-events=1"), out);
+        assertFalse(peer.isAlive());
+        System.out.println("native round trip (" + abi + ", " + vcpus + " vCPUs, vCPU " + cpu + "): "
+                + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
+    }
+
+    @ParameterizedTest(name = "ping {0} to pong {1}, two native guests")
+    @CsvSource({"fifo, fifo", "2l, fifo", "fifo, 2l"})
+    void twoNativeGuestsPingPong(String pingAbi, String pongAbi) throws Exception {
+        int pong = b.hv.create(DomainConfig.named("pong").withType(DomainType.PVH, true).withMemoryMiB(32)
+                .withAbiPermit(pongAbi.equals("fifo") ? AbiCapability.ALL : 0).withNativeGuest(true));
+        int ping = b.hv.create(DomainConfig.named("ping").withType(DomainType.PVH, true).withVcpus(2).withMemoryMiB(32)
+                .withAbiPermit(pingAbi.equals("fifo") ? AbiCapability.ALL : 0).withNativeGuest(true));
+        Process p = new ProcessBuilder(GUEST.toString(), "--socket", b.bridge.socket(pong).toString(), "--domid",
+                Integer.toString(pong), "pong", "--remote", Integer.toString(ping), "--count", "100")
+                .redirectErrorStream(true).start();
+        StringBuilder pongOut = new StringBuilder();
+        java.util.concurrent.CompletableFuture<Integer> port = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    pongOut.append(line).append('\n');
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("pong: port=(\\d+)").matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                pongOut.append("(output lost)");
+            }
+            port.complete(-1);
+        });
+        reader.start();
+        try {
+            int pongPort = port.get(60, TimeUnit.SECONDS);
+            assertTrue(pongPort > 0, pongOut.toString());
+            String out = run(b.bridge.socket(ping), ping, List.of("ping", "--remote", Integer.toString(pong),
+                    "--remote-port", Integer.toString(pongPort), "--count", "100", "--cpu", "1"), 0);
+            assertTrue(out.contains("ping: abi=" + pingAbi + " sent=100 replies=100 lost=0 bind-events=1"), out);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), pongOut.toString());
+            reader.join(5000);
+            assertEquals(0, p.exitValue(), pongOut.toString());
+            assertTrue(pongOut.toString().contains("pong: abi=" + pongAbi + " echoed=100"), pongOut.toString());
+            System.out.println("native to native (" + pingAbi + " to " + pongAbi + "): "
+                    + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * The 2019 handover with the real Linux code and the real bridge: a boot kernel (FIFO when
+     * permitted) suspends, a resumed kernel whose events code speaks 2-level takes the domain
+     * over and pings a Java peer. With FIFO permitted the boot kernel turned it on and every
+     * event is lost; with it withheld none is.
+     */
+    @ParameterizedTest(name = "2019 handover, FIFO permitted: {0}")
+    @CsvSource({"true, 20, 3", "false, 0, 0"})
+    void theHandoverLosesEventsOnlyWhereFifoIsPermitted(boolean fifo, int lost, int exit) throws Exception {
+        int domid = b.hv.create(DomainConfig.named("handover").withType(DomainType.PVH, true).withMemoryMiB(32)
+                .withAbiPermit(fifo ? AbiCapability.ALL : 0).withNativeGuest(true));
+        String boot = run(b.bridge.socket(domid), domid, List.of("--alloc-from-mib", "16", "boot-kernel"), 0);
+        assertTrue(boot.contains("boot-kernel: abi=" + (fifo ? "fifo" : "2l")), boot);
+        DomainInfo info = b.hv.info(domid).orElseThrow();
+        assertEquals(DomainState.SHUTDOWN, info.state(), boot);
+        assertEquals(SchedOp.SHUTDOWN_suspend, info.shutdownReason(), boot);
+        int port = unboundPortOfDom0(domid);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread peer = echo(port, stop);
+        String out;
+        try {
+            out = run(b.bridge.socket(domid), domid, List.of("--alloc-from-mib", "16", "resumed-kernel", "--remote",
+                    "0", "--remote-port", Integer.toString(port), "--count", "20", "--timeout-ms", "20"), exit);
+        } finally {
+            stop.set(true);
+            peer.interrupt();
+            peer.join(5000);
+        }
+        assertTrue(out.contains("ping: abi=2l sent=20 replies=" + (20 - lost) + " lost=" + lost), boot + out);
+        System.out.println("2019 handover, FIFO " + (fifo ? "permitted" : "withheld") + ": "
+                + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
+    }
+}
