@@ -159,7 +159,8 @@ class XlConfigTest {
         DomainConfig c = parse("name='n'\ntype='pvh'\nnative_guest=1").config();
         assertTrue(c.nativeGuest());
         assertFalse(parse("name='j'").config().nativeGuest(), "not by default");
-        assertEquals("t.cfg:1:24: native_guest must be a boolean (0 or 1)", error("name='n'; native_guest=2"));
+        assertEquals("t.cfg:1:24: native_guest must be a number, 0 or 1 ('yes' is not a valid number)",
+                error("name='n'; native_guest='yes'"));
     }
 
     @Test
