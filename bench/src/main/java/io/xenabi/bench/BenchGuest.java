@@ -1,6 +1,6 @@
 package io.xenabi.bench;
 
-import io.xenabi.abi.AbiVariant;
+import io.xenabi.domain.testkit.TestHosts;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.Hypercall;
@@ -8,15 +8,12 @@ import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.EvtchnOp;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.front.ArgStack;
 import io.xenabi.guest.front.EvtchnBoot;
 import io.xenabi.guest.front.EvtchnOps;
 import io.xenabi.guest.front.FifoEvents;
 import io.xenabi.guest.front.Hypercalls;
 import io.xenabi.guest.front.Layout;
-import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -78,12 +75,7 @@ final class BenchGuest {
 
     /** A hypervisor with both event-channel ABIs, as SCR binds their components. */
     static HypervisorImpl withBothAbis() {
-        HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
-        return hv;
+        return TestHosts.of("evtchn-2l", "evtchn-fifo");
     }
 
     /** vCPU {@code vcpu}'s FIFO control block (null under 2-level). */

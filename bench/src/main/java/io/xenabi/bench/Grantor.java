@@ -1,19 +1,14 @@
 package io.xenabi.bench;
 
-import io.xenabi.abi.AbiVariant;
+import io.xenabi.domain.testkit.TestHosts;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.Hypercall;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import io.xenabi.guest.front.ArgStack;
 import io.xenabi.guest.front.GrantFront;
 import io.xenabi.guest.front.Hypercalls;
 import io.xenabi.guest.front.Layout;
-import java.util.Map;
 
 /**
  * The guest side the grant benchmarks share: a hypervisor with every variant added by hand, as
@@ -52,20 +47,7 @@ final class Grantor {
 
     /** A hypervisor with evtchn 2l and fifo, gnttab v1 and v2. */
     static HypervisorImpl hypervisor() {
-        HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), props("evtchn", "2l", -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), props("evtchn", "fifo", 0));
-        hv.addGrantVersion(new GrantTableV1(), props("gnttab", "v1", -1));
-        hv.addGrantVersion(new GrantTableV2(), props("gnttab", "v2", 1));
-        if (hv.variants().size() != 4) {
-            throw new IllegalStateException("a variant is missing: " + hv.refusals());
-        }
-        return hv;
-    }
-
-    private static Map<String, Object> props(String family, String variant, int capability) {
-        return Map.of(AbiVariant.PROP_FAMILY, family, AbiVariant.PROP_VARIANT, variant,
-                AbiVariant.PROP_CAPABILITY, capability);
+        return TestHosts.all();
     }
 
     /** A new domain on grant-table {@code version} with its frame 0 (and status frame) mapped. */

@@ -1,11 +1,11 @@
 package io.xenabi.bench;
 
+import io.xenabi.domain.testkit.TestHosts;
 import io.xenabi.abi.AbiVariant;
 import io.xenabi.bench.report.JmhResult;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,8 +128,7 @@ public final class HotSwapPause {
     }
 
     private long[][] run(int domains, int drivers, long gapNanos) throws InterruptedException {
-        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
+        TestHosts.add(hv, "evtchn-2l");
         EvtchnFifoVariant current = new EvtchnFifoVariant();
         hv.addEvtchnVariant(current, FIFO_PROPS);
         List<Dom> fifo = new ArrayList<>();

@@ -1,18 +1,14 @@
 package io.xenabi.races;
 
-import io.xenabi.abi.AbiVariant;
+import io.xenabi.domain.testkit.TestHosts;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.EvtchnFifo;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.gnttab.GnttabOp;
 import io.xenabi.gnttab.GrantFlags;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import io.xenabi.guest.front.ArgStack;
 import io.xenabi.guest.front.EvtchnBoot;
 import io.xenabi.guest.front.EvtchnOps;
@@ -21,7 +17,6 @@ import io.xenabi.guest.front.GrantFront;
 import io.xenabi.guest.front.Hypercalls;
 import io.xenabi.guest.front.Layout;
 import io.xenabi.guest.front.TwoLevelEvents;
-import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -81,20 +76,7 @@ public final class Kernel {
 
     /** A hypervisor with the four real variants registered as DS would. */
     public static HypervisorImpl hypervisor() {
-        HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), props("evtchn", "2l", -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), props("evtchn", "fifo", 0));
-        hv.addGrantVersion(new GrantTableV1(), props("gnttab", "v1", -1));
-        hv.addGrantVersion(new GrantTableV2(), props("gnttab", "v2", 1));
-        if (hv.variants().size() != 4) {
-            throw new IllegalStateException("a variant is missing: " + hv.refusals());
-        }
-        return hv;
-    }
-
-    private static Map<String, Object> props(String family, String variant, int capability) {
-        return Map.of(AbiVariant.PROP_FAMILY, family, AbiVariant.PROP_VARIANT, variant,
-                AbiVariant.PROP_CAPABILITY, capability);
+        return TestHosts.all();
     }
 
     /**

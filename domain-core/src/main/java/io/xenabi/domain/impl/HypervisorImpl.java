@@ -9,6 +9,7 @@ import io.xenabi.domain.GrantInfo;
 import io.xenabi.domain.GuestDoor;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.domain.HypervisorInfo;
+import io.xenabi.domain.NativeGuests;
 import io.xenabi.domain.PortInfo;
 import io.xenabi.domain.Restored;
 import io.xenabi.domain.VariantInfo;
@@ -23,6 +24,7 @@ import io.xenabi.domain.impl.gnttab.GrantTables;
 import io.xenabi.domain.impl.info.Info;
 import io.xenabi.domain.impl.lifecycle.Lifecycle;
 import io.xenabi.domain.impl.memory.MemoryOps;
+import io.xenabi.domain.impl.nativeguest.NativeGuestsImpl;
 import io.xenabi.domain.impl.save.SaveRestore;
 import io.xenabi.domain.impl.sched.SchedOps;
 import io.xenabi.domain.impl.variants.Variants;
@@ -34,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -50,11 +53,10 @@ import org.osgi.service.metatype.annotations.Designate;
  * door, lifecycle, save images and the toolstack's queries. Dependencies point one way: this
  * component → door → families → domain table and variant registry.
  */
-@Component(service = {Hypervisor.class, GuestDoor.class, DomainControl.class, HypervisorInfo.class,
-        io.xenabi.domain.NativeGuests.class},
+@Component(service = {Hypervisor.class, GuestDoor.class, DomainControl.class, HypervisorInfo.class},
         immediate = true, configurationPid = HostConfig.PID)
 @Designate(ocd = HostConfig.class)
-public final class HypervisorImpl implements Hypervisor, io.xenabi.domain.NativeGuests {
+public final class HypervisorImpl implements Hypervisor {
     /** Hypercalls that failed inside xenabi (a bug): counted for the fuzz tests, logged. */
     final AtomicLong internalErrors = new AtomicLong();
     private final FrameworkState framework = new FrameworkState();
@@ -70,9 +72,14 @@ public final class HypervisorImpl implements Hypervisor, io.xenabi.domain.Native
     private final Door door = new Door(table, evtchn, new GrantTables(table, variants),
             new SchedOps(table, evtchn, abis), new MemoryOps(table), framework::stopping, internalErrors);
 
+    private ServiceRegistration<NativeGuests> nativeRegistration;
+
     @Activate
     void activate(HostConfig config, BundleContext context) {
         framework.set(context);
+        // The native-guest registry is a service object of its own (the guest bridge's view),
+        // registered and withdrawn with this component: it lives in the lifecycle's state.
+        nativeRegistration = context.registerService(NativeGuests.class, lifecycle.nativeGuests, null);
         variants.setNewer((a, b) -> {
             int c = framework.version(a.bundleId()).compareTo(framework.version(b.bundleId()));
             return c != 0 ? c : Long.compare(a.bundleId(), b.bundleId());
@@ -88,12 +95,13 @@ public final class HypervisorImpl implements Hypervisor, io.xenabi.domain.Native
     }
 
     /** Applies host settings; domains created from now on see them, running ones never. */
-    public void applyHostSettings(HostSettings settings) {
-        lifecycle.applyHostSettings(settings);
-    }
+    public void applyHostSettings(HostSettings settings) { lifecycle.applyHostSettings(settings); }
 
     @Deactivate
     void deactivate() {
+        if (nativeRegistration != null) {
+            nativeRegistration.unregister();
+        }
         lifecycle.destroyAll();
     }
 
@@ -117,49 +125,20 @@ public final class HypervisorImpl implements Hypervisor, io.xenabi.domain.Native
         grantSwap.removed(service);
     }
 
-    /** Sets the run folder of native guests' files and sockets (default: the home's {@code run/}). */
-    public void setRunFolder(Path folder) {
-        lifecycle.nativeGuests.setRunFolder(folder);
-    }
-
-    @Override
-    public Optional<Path> runFolder() {
-        return lifecycle.nativeGuests.runFolder();
-    }
-
-    @Override
-    public Optional<io.xenabi.domain.NativeDomain> nativeDomain(int domid) {
-        return lifecycle.nativeGuests.nativeDomain(domid);
-    }
-
-    @Override
-    public void addListener(io.xenabi.domain.NativeGuests.Listener listener) {
-        lifecycle.nativeGuests.addListener(listener);
-    }
-
-    @Override
-    public void removeListener(io.xenabi.domain.NativeGuests.Listener listener) {
-        lifecycle.nativeGuests.removeListener(listener);
-    }
+    /** The native-guest registry (run folder, native domains, listeners). */
+    public NativeGuestsImpl natives() { return lifecycle.nativeGuests; }
 
     /** Problems met while tracking variant services, oldest first. */
-    public List<String> refusals() {
-        return variants.refusals();
-    }
+    public List<String> refusals() { return variants.refusals(); }
 
     /** Hypercalls that failed inside xenabi so far (a bug each): for test harnesses such as races. */
-    public long internalErrors() {
-        return internalErrors.get();
-    }
+    public long internalErrors() { return internalErrors.get(); }
 
     /** The parts, for the unit tests of this package. */
-    Parts parts() {
-        return new Parts(table, variants, info);
-    }
+    Parts parts() { return new Parts(table, variants, info); }
 
     /** The component's parts the unit tests look into. */
-    record Parts(DomainTable table, Variants variants, Info info) {
-    }
+    record Parts(DomainTable table, Variants variants, Info info) { }
 
     // ------------------------------------------------ the service: each method delegates
 
@@ -172,8 +151,8 @@ public final class HypervisorImpl implements Hypervisor, io.xenabi.domain.Native
     @Override
     public long hypercall(int domid, int vcpu, int op, long arg0) { return door.call(domid, vcpu, op, 1, arg0, 0, 0); }
     @Override
-    public long hypercall(int domid, int vcpu, int op, long arg0, long arg1) {
-        return door.call(domid, vcpu, op, 2, arg0, arg1, 0);
+    public long hypercall(int domid, int vcpu, int op, long a0, long a1) {
+        return door.call(domid, vcpu, op, 2, a0, a1, 0);
     }
     @Override
     public long hypercall(int domid, int vcpu, int op, long a0, long a1, long a2) {

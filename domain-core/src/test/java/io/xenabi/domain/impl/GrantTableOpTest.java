@@ -1,5 +1,6 @@
 package io.xenabi.domain.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static io.xenabi.abi.XenErrno.EBUSY;
 import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOSYS;
@@ -15,13 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.xenabi.abi.AbiCapability;
-import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.DomId;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.Hypervisor;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -170,9 +167,7 @@ class GrantTableOpTest {
 
     @Test
     void v2IsEnosysWhileItsBundleIsAbsent() {
-        HypervisorImpl bare = new HypervisorImpl();
-        bare.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
-        bare.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
+        HypervisorImpl bare = TestHosts.of("evtchn-2l", "gnttab-v1");
         GrantGuest g = new GrantGuest(bare, bare.create(DomainConfig.named("g")));
         assertEquals(-ENOSYS, g.setVersion(2));
     }

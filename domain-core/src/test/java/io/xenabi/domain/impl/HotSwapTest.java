@@ -1,5 +1,6 @@
 package io.xenabi.domain.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,8 +122,7 @@ class HotSwapTest {
 
     @org.junit.jupiter.api.Test
     void aNewerImplementationTakesOverAndTheOlderComesBackWhenItLeaves() {
-        HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
+        HypervisorImpl hv = TestHosts.of("evtchn-2l");
         EvtchnFifoVariant first = new EvtchnFifoVariant();
         hv.addEvtchnVariant(first, fifoFromBundle(5));
         Guest a = new Guest(hv, hv.create(DomainConfig.named("a")));

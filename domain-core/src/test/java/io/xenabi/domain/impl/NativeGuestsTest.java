@@ -36,12 +36,12 @@ class NativeGuestsTest {
     @Test
     void aNativeDomainLivesInOwnerOnlyFilesThatGoWithIt() throws Exception {
         HypervisorImpl hv = TestHypervisors.all();
-        hv.setRunFolder(null);
+        hv.natives().setRunFolder(null);
         assertThrows(DomainException.class, () -> hv.create(nativeConfig("none")), "no run folder");
         Path run = home.resolve("run");
-        hv.setRunFolder(run);
+        hv.natives().setRunFolder(run);
         List<String> events = new ArrayList<>();
-        hv.addListener(new NativeGuests.Listener() {
+        hv.natives().addListener(new NativeGuests.Listener() {
             @Override
             public void created(NativeDomain d) {
                 events.add("created " + d.domid());
@@ -54,8 +54,8 @@ class NativeGuestsTest {
         });
         int domid = hv.create(nativeConfig("n"));
         int plain = hv.create(DomainConfig.named("j"));
-        NativeDomain d = hv.nativeDomain(domid).orElseThrow();
-        assertTrue(hv.nativeDomain(plain).isEmpty(), "a Java guest is no native one");
+        NativeDomain d = hv.natives().nativeDomain(domid).orElseThrow();
+        assertTrue(hv.natives().nativeDomain(plain).isEmpty(), "a Java guest is no native one");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
         assertEquals(run.resolve("dom" + domid + ".ram"), d.ramFile());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(d.ramFile())));
@@ -101,11 +101,11 @@ class NativeGuestsTest {
     @Test
     void aPageThatIsNotTheDomainsOwnFileIsAHoleForTheProcess() {
         HypervisorImpl hv = TestHypervisors.all();
-        hv.setRunFolder(home.resolve("run"));
+        hv.natives().setRunFolder(home.resolve("run"));
         int a = hv.create(nativeConfig("a"));
         int b = hv.create(nativeConfig("b"));
         List<String> maps = new ArrayList<>();
-        NativeDomain nb = hv.nativeDomain(b).orElseThrow();
+        NativeDomain nb = hv.natives().nativeDomain(b).orElseThrow();
         nb.onPhysmap((gfn, file, off, ro) -> maps.add(gfn + " " + file + " " + off + " " + ro));
         var db = hv.parts().table().domain(b);
         var da = hv.parts().table().domain(a);

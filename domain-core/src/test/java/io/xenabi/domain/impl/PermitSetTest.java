@@ -1,5 +1,6 @@
 package io.xenabi.domain.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +12,8 @@ import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.domain.impl.domains.HostSettings;
 import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.gnttab.GrantVersion;
 import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.List;
@@ -57,11 +56,7 @@ class PermitSetTest {
 
     /** A host with the base variants and gnttab-v2, without FIFO and v3. */
     private static HypervisorImpl baseAndV2() {
-        HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
-        hv.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
-        hv.addGrantVersion(new GrantTableV2(), TestHypervisors.props("gnttab", "v2", 1));
-        return hv;
+        return TestHosts.of("evtchn-2l", "gnttab-v1", "gnttab-v2");
     }
 
     private static DomainInfo info(HypervisorImpl hv, int domid) {

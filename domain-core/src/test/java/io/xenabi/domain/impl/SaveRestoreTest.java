@@ -1,5 +1,6 @@
 package io.xenabi.domain.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,8 +12,6 @@ import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainException;
 import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.Restored;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -107,9 +106,7 @@ class SaveRestoreTest {
 
     @Test
     void aHostWithoutTheVariantTheGuestUsedRefusesTheImage() {
-        HypervisorImpl old = new HypervisorImpl();
-        old.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
-        old.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
+        HypervisorImpl old = TestHosts.of("evtchn-2l", "gnttab-v1");
         assertEquals("the image's guest used evtchn-fifo, which this host does not have",
                 assertThrows(DomainException.class, () -> old.restore(image)).getMessage());
         assertEquals(1, old.list().size(), "only Domain-0");
@@ -156,11 +153,7 @@ class SaveRestoreTest {
 
     /** A host with the base variants and gnttab-v2, without FIFO: the "old host" of P2. */
     private static HypervisorImpl withoutFifo() {
-        HypervisorImpl h = new HypervisorImpl();
-        h.addEvtchnVariant(new Evtchn2lVariant(), TestHypervisors.props("evtchn", "2l", -1));
-        h.addGrantVersion(new GrantTableV1(), TestHypervisors.props("gnttab", "v1", -1));
-        h.addGrantVersion(new io.xenabi.gnttab.v2.impl.GrantTableV2(), TestHypervisors.props("gnttab", "v2", 1));
-        return h;
+        return TestHosts.of("evtchn-2l", "gnttab-v1", "gnttab-v2");
     }
 
     /** FIDELITY-GAPS P2: booted where FIFO was absent, the guest is never permitted FIFO, on any host. */

@@ -171,7 +171,7 @@ class BridgeProtocolTest {
     @Test
     void hypercallsReadAndWriteTheRamFileAndSharedInfoComesAsAPhysmap() throws Exception {
         MappedByteBuffer ram;
-        try (FileChannel f = FileChannel.open(b.hv.nativeDomain(domid).orElseThrow().ramFile(), StandardOpenOption.READ,
+        try (FileChannel f = FileChannel.open(b.hv.natives().nativeDomain(domid).orElseThrow().ramFile(), StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             ram = f.map(FileChannel.MapMode.READ_WRITE, 0, 4L << 20);
         }
@@ -248,7 +248,7 @@ class BridgeProtocolTest {
     @Test
     void destroyingTheDomainRemovesItsSocketAndFiles() throws Exception {
         Path sock = b.bridge.socket(domid);
-        Path ramFile = b.hv.nativeDomain(domid).orElseThrow().ramFile();
+        Path ramFile = b.hv.natives().nativeDomain(domid).orElseThrow().ramFile();
         try (Client c = new Client()) {
             assertEquals(0, c.hello(domid, 0, 0));
             b.hv.destroy(domid);

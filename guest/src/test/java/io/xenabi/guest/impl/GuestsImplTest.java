@@ -1,21 +1,17 @@
 package io.xenabi.guest.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.DomId;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.impl.HypervisorImpl;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import io.xenabi.guest.ShareMode;
 import io.xenabi.guest.ShareResult;
 import io.xenabi.guest.ScenarioResult;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.EvtchnAbi;
 import io.xenabi.guest.GuestException;
@@ -25,7 +21,6 @@ import io.xenabi.guest.PingResult;
 import io.xenabi.guest.front.FifoEvents;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,16 +38,7 @@ class GuestsImplTest {
     private GuestsImpl guests;
 
     static HypervisorImpl hypervisor() {
-        HypervisorImpl hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
-        hv.addGrantVersion(new GrantTableV1(), Map.of(AbiVariant.PROP_FAMILY, "gnttab",
-                AbiVariant.PROP_VARIANT, "v1", AbiVariant.PROP_CAPABILITY, -1));
-        hv.addGrantVersion(new GrantTableV2(), Map.of(AbiVariant.PROP_FAMILY, "gnttab",
-                AbiVariant.PROP_VARIANT, "v2", AbiVariant.PROP_CAPABILITY, 1));
-        return hv;
+        return TestHosts.all();
     }
 
     @BeforeEach

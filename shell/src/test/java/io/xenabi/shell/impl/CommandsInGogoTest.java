@@ -1,13 +1,12 @@
 package io.xenabi.shell.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xenabi.abi.AbiVariant;
 import io.xenabi.domain.DomainException;
 import io.xenabi.domain.impl.HypervisorImpl;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.impl.GuestsImpl;
 import io.xenabi.toolstack.impl.ToolstackImpl;
 import java.io.ByteArrayInputStream;
@@ -33,9 +32,7 @@ class CommandsInGogoTest {
 
     @BeforeEach
     void setUp() {
-        hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
+        hv = TestHosts.of("evtchn-2l");
         guests = new GuestsImpl(hv);
         threadIo = new ThreadIOImpl();
         threadIo.start();

@@ -1,17 +1,15 @@
 package io.xenabi.toolstack.impl;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xenabi.abi.AbiVariant;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainInfo;
 import io.xenabi.domain.DomainState;
 import io.xenabi.domain.impl.HypervisorImpl;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.guest.AbiMode;
 import io.xenabi.guest.impl.GuestsImpl;
 import io.xenabi.toolstack.Rebooted;
@@ -34,11 +32,7 @@ class ToolstackImplTest {
 
     @BeforeEach
     void setUp() {
-        hv = new HypervisorImpl();
-        hv.addEvtchnVariant(new Evtchn2lVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "2l", AbiVariant.PROP_CAPABILITY, -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), Map.of(AbiVariant.PROP_FAMILY, "evtchn",
-                AbiVariant.PROP_VARIANT, "fifo", AbiVariant.PROP_CAPABILITY, 0));
+        hv = TestHosts.of("evtchn-2l", "evtchn-fifo");
         guests = new GuestsImpl(hv);
         toolstack = new ToolstackImpl(hv, guests);
     }

@@ -8,6 +8,7 @@ import io.xenabi.domain.NativeDomain;
 import io.xenabi.domain.NativeGuests;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.PermitSet;
+import org.osgi.annotation.bundle.Capability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * file or one of its page files; anything else (a heap page, another domain's RAM) becomes a
  * hole for the process, with one log line, so no process is ever told another domain's file.
  */
+@Capability(namespace = "osgi.service",
+        attribute = "objectClass:List<String>=io.xenabi.domain.NativeGuests", uses = NativeGuests.class)
 public final class NativeGuestsImpl implements NativeGuests {
     private static final System.Logger LOG = System.getLogger(NativeGuestsImpl.class.getName());
     private volatile Path runFolder;
