@@ -20,8 +20,12 @@ public record OracleRecord(String xenVersion, Map<String, Long> globals, List<Ca
     public static final int HYPERVISOR_GRANT_TABLE_OP = 20;
     public static final int HYPERVISOR_EVENT_CHANNEL_OP = 32;
 
-    /** A case: its name and steps. */
-    public record Case(String name, List<Step> steps) {}
+    /**
+     * A case: its name, its steps, and the transport to the domU's probe it ran under
+     * ({@code mailbox}, or {@code xenstore} after a {@code transport xenstore} line: the mailbox's
+     * grant is then unmapped).
+     */
+    public record Case(String name, List<Step> steps, String transport) {}
 
     /** One line of a case: a call and real Xen's answer, or a skipped line (call and answer null). */
     public record Step(Call call, Answer answer, String skipped) {}
@@ -83,6 +87,7 @@ public record OracleRecord(String xenVersion, Map<String, Long> globals, List<Ca
         String caseName = null;
         List<Step> steps = null;
         Call pending = null;
+        String transport = "mailbox";
         int n = 0;
         for (String line : lines) {
             n++;
@@ -99,7 +104,7 @@ public record OracleRecord(String xenVersion, Map<String, Long> globals, List<Ca
                     if (pending != null) {
                         throw new IllegalArgumentException("a call without an answer");
                     }
-                    cases.add(new Case(caseName, List.copyOf(steps)));
+                    cases.add(new Case(caseName, List.copyOf(steps), transport));
                     caseName = null;
                     steps = null;
                 } else if (line.startsWith("call ")) {
@@ -114,8 +119,10 @@ public record OracleRecord(String xenVersion, Map<String, Long> globals, List<Ca
                     if (steps != null) {
                         steps.add(new Step(null, null, line.substring(5)));
                     }
+                } else if (line.startsWith("transport ")) {
+                    transport = line.substring(10);
                 } else if (!(line.startsWith("oracle-record ") || line.startsWith("file ")
-                        || line.startsWith("end-record ") || line.startsWith("transport ") || line.isEmpty())) {
+                        || line.startsWith("end-record ") || line.isEmpty())) {
                     throw new IllegalArgumentException("unknown line");
                 }
             } catch (RuntimeException e) {

@@ -70,11 +70,23 @@ class GrantTableOpTest {
     @Test
     void badCountsAndContinuationBitsAreEinval() {
         assertEquals(-EINVAL, front.op(GNTTABOP_map_grant_ref, GrantGuest.ARG, -1));
-        assertEquals(-EINVAL, front.op(GNTTABOP_copy | (1 << 6), GrantGuest.ARG, 1));
+        assertEquals(-EINVAL, front.op(GNTTABOP_copy | (1 << GrantTables.GNTTABOP_CONTINUATION_ARG_SHIFT), GrantGuest.ARG, 1));
         assertEquals(-EINVAL, front.op(GNTTABOP_query_size, GrantGuest.ARG, 2));
         assertEquals(-EINVAL, front.op(GNTTABOP_setup_table, GrantGuest.ARG, 0));
         assertEquals(-ENOSYS, front.op(13, GrantGuest.ARG, 1));
         assertEquals(0, front.op(GNTTABOP_map_grant_ref, GrantGuest.ARG, 0), "an empty batch");
+    }
+
+    /**
+     * The continuation argument starts at bit 12, so every sub-op below 4096 that Xen does not
+     * know is -ENOSYS, as real Xen 4.17 answers GNTTABOP 99 (oracle case gnttab.unknown_subops).
+     */
+    @Test
+    void unknownSubOpsBelowTheContinuationBitsAreEnosys() {
+        assertEquals(-ENOSYS, front.op(99, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, front.op(GNTTABOP_copy | (1 << 6), GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, front.op(0xfff, GrantGuest.ARG, 1));
+        assertEquals(-EINVAL, front.op(0x1000 | 99, GrantGuest.ARG, 1));
     }
 
     @Test

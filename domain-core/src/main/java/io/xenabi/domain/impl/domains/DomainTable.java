@@ -35,10 +35,22 @@ public final class DomainTable {
 
     /**
      * A table holding Domain-0 ("Domain-0", privileged), which exists from the start as in Xen:
-     * it may use every variant, present or future, and ports up to its ABI's limit.
+     * it may use every variant, present or future, and ports up to its ABI's limit. It has one
+     * vCPU.
      */
     public DomainTable() {
-        domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", 1, DOM0_MEMORY_MIB,
+        this(1);
+    }
+
+    /**
+     * A table whose Domain-0 has {@code dom0Vcpus} vCPUs, as Xen's {@code dom0_max_vcpus=}
+     * boot option fixes them (xen/arch/x86/dom0_build.c, dom0_max_vcpus()).
+     */
+    public DomainTable(int dom0Vcpus) {
+        if (dom0Vcpus < 1 || dom0Vcpus > DomainConfig.MAX_VCPUS) {
+            throw new IllegalArgumentException("Domain-0 with " + dom0Vcpus + " vCPUs");
+        }
+        domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", dom0Vcpus, DOM0_MEMORY_MIB,
                 DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED));
     }
 

@@ -28,8 +28,14 @@ import io.xenabi.gnttab.GrantVersion;
  * {@code GNTTABOP_transfer}, which Xen offers to PV guests only, answers -ENOSYS.
  */
 public final class GrantTables {
-    /** GNTTABOP_CMD_MASK: the continuation bits above it must be clear. */
-    public static final int GNTTABOP_CMD_MASK = (1 << 6) - 1;
+    /** The continuation argument (opaque to the guest) starts at this bit of {@code cmd}. */
+    public static final int GNTTABOP_CONTINUATION_ARG_SHIFT = 12;
+    /**
+     * GNTTABOP_CMD_MASK: the sub-op; the continuation bits above it must be clear except for
+     * cache_flush (xen/common/grant_table.c, do_grant_table_op), so an unknown sub-op below
+     * 4096 is -ENOSYS, not -EINVAL.
+     */
+    public static final int GNTTABOP_CMD_MASK = (1 << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1;
     public static final int GNTTAB_CACHE_CLEAN = 1;
     public static final int GNTTAB_CACHE_INVAL = 1 << 1;
     public static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
