@@ -1,5 +1,6 @@
 package io.xenabi.oracle;
 
+import io.xenabi.domain.testkit.TestHosts;
 import static io.xenabi.evtchn.EvtchnOp.EVTCHNOP_alloc_unbound;
 import static io.xenabi.evtchn.EvtchnOp.EVTCHNOP_bind_interdomain;
 import static io.xenabi.evtchn.EvtchnOp.EVTCHNOP_bind_ipi;
@@ -12,7 +13,6 @@ import static io.xenabi.evtchn.EvtchnOp.VIRQ_DOM_EXC;
 import static io.xenabi.evtchn.EvtchnOp.VIRQ_TIMER;
 
 import io.xenabi.abi.AbiCapability;
-import io.xenabi.abi.AbiVariant;
 import io.xenabi.abi.DomId;
 import io.xenabi.abi.GuestMemory;
 import io.xenabi.abi.GuestPage;
@@ -20,12 +20,8 @@ import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.Hypervisor;
 import io.xenabi.domain.impl.HypervisorImpl;
 import io.xenabi.evtchn.EvtchnFifo;
-import io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant;
-import io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant;
 import io.xenabi.gnttab.GnttabOp;
 import io.xenabi.gnttab.GrantFlags;
-import io.xenabi.gnttab.v1.impl.GrantTableV1;
-import io.xenabi.gnttab.v2.impl.GrantTableV2;
 import io.xenabi.guest.front.ArgStack;
 import io.xenabi.guest.front.EvtchnBoot;
 import io.xenabi.guest.front.FifoEvents;
@@ -71,21 +67,12 @@ final class XenabiSide {
 
     /** The four variants, as DS would register them, behind a Domain-0 of two vCPUs. */
     static Hypervisor hypervisor() {
-        HypervisorImpl hv = new HypervisorImpl(2);
-        hv.addEvtchnVariant(new Evtchn2lVariant(), props("evtchn", "2l", -1));
-        hv.addEvtchnVariant(new EvtchnFifoVariant(), props("evtchn", "fifo", 0));
-        hv.addGrantVersion(new GrantTableV1(), props("gnttab", "v1", -1));
-        hv.addGrantVersion(new GrantTableV2(), props("gnttab", "v2", 1));
-        if (hv.variants().size() != 4) {
-            throw new IllegalStateException("a variant is missing: " + hv.refusedVariants());
-        }
+        HypervisorImpl hv = new HypervisorImpl();
+        hv.setDom0Vcpus(2); // before the variants: Domain-0 is replaced, as at boot
+        TestHosts.ALL.forEach(name -> TestHosts.add(hv, name));
         return hv;
     }
 
-    private static Map<String, Object> props(String family, String variant, int capability) {
-        return Map.of(AbiVariant.PROP_FAMILY, family, AbiVariant.PROP_VARIANT, variant,
-                AbiVariant.PROP_CAPABILITY, capability);
-    }
 
     XenabiSide() {
         hv = hypervisor();

@@ -48,10 +48,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * The emulated hypervisor as a DS component, wiring only: the domain table, the variant
- * registry and the families (event channels, grant tables, sched_op, memory_op) behind the
- * door, lifecycle, save images and the toolstack's queries. Dependencies point one way: this
- * component → door → families → domain table and variant registry.
+ * The emulated hypervisor as a DS component, wiring only: the domain table, the variant registry
+ * and the families (event channels, grant tables, sched_op, memory_op) behind the door, lifecycle,
+ * save images and queries. Arrows point one way: this → door → families → domain table, variants.
  */
 @Component(service = {Hypervisor.class, GuestDoor.class, DomainControl.class, HypervisorInfo.class},
         immediate = true, configurationPid = HostConfig.PID)
@@ -60,38 +59,17 @@ public final class HypervisorImpl implements Hypervisor {
     /** Hypercalls that failed inside xenabi (a bug): counted for the fuzz tests, logged. */
     final AtomicLong internalErrors = new AtomicLong();
     private final FrameworkState framework = new FrameworkState();
-    private final DomainTable table;
+    private final DomainTable table = new DomainTable();
     private final Variants variants = new Variants();
     private final AbiSwitch abis = new AbiSwitch(variants);
-    private final EventChannels evtchn;
-    private final EvtchnHotSwap evtchnSwap;
-    private final GrantHotSwap grantSwap;
-    private final Lifecycle lifecycle;
-    private final SaveRestore saves;
-    private final Info info;
-    private final Door door;
-
-    /** The hypervisor with a Domain-0 of one vCPU (the DS component). */
-    public HypervisorImpl() {
-        this(1);
-    }
-
-    /**
-     * The hypervisor with a Domain-0 of {@code dom0Vcpus} vCPUs, as Xen's
-     * {@code dom0_max_vcpus=} boot option: for embedders and tests that need a Domain-0 like a
-     * real host's (the oracle's replay: docs/ORACLE.md).
-     */
-    public HypervisorImpl(int dom0Vcpus) {
-        table = new DomainTable(dom0Vcpus);
-        evtchn = new EventChannels(table, abis);
-        evtchnSwap = new EvtchnHotSwap(table, variants, abis, framework::stopping);
-        grantSwap = new GrantHotSwap(table, variants, framework::stopping);
-        lifecycle = new Lifecycle(table, variants, abis, evtchn, framework::stopping);
-        saves = new SaveRestore(table, variants, lifecycle);
-        info = new Info(table, variants, framework::versionString);
-        door = new Door(table, evtchn, new GrantTables(table, variants), new SchedOps(table, evtchn, abis),
-                new MemoryOps(table), framework::stopping, internalErrors);
-    }
+    private final EventChannels evtchn = new EventChannels(table, abis);
+    private final EvtchnHotSwap evtchnSwap = new EvtchnHotSwap(table, variants, abis, framework::stopping);
+    private final GrantHotSwap grantSwap = new GrantHotSwap(table, variants, framework::stopping);
+    private final Lifecycle lifecycle = new Lifecycle(table, variants, abis, evtchn, framework::stopping);
+    private final SaveRestore saves = new SaveRestore(table, variants, lifecycle);
+    private final Info info = new Info(table, variants, framework::versionString);
+    private final Door door = new Door(table, evtchn, new GrantTables(table, variants),
+            new SchedOps(table, evtchn, abis), new MemoryOps(table), framework::stopping, internalErrors);
 
     private ServiceRegistration<NativeGuests> nativeRegistration;
 
@@ -146,6 +124,8 @@ public final class HypervisorImpl implements Hypervisor {
         grantSwap.removed(service);
     }
 
+    /** Domain-0's vCPUs, as Xen's {@code dom0_max_vcpus=}: at boot, before variants and domUs. */
+    public void setDom0Vcpus(int vcpus) { table.setDom0Vcpus(vcpus); }
     /** The native-guest registry (run folder, native domains, listeners). */
     public NativeGuestsImpl natives() { return lifecycle.nativeGuests; }
 

@@ -36,22 +36,28 @@ public final class DomainTable {
     /**
      * A table holding Domain-0 ("Domain-0", privileged), which exists from the start as in Xen:
      * it may use every variant, present or future, and ports up to its ABI's limit. It has one
-     * vCPU.
+     * vCPU until {@link #setDom0Vcpus} says otherwise.
      */
     public DomainTable() {
-        this(1);
+        setDom0Vcpus(1);
     }
 
     /**
-     * A table whose Domain-0 has {@code dom0Vcpus} vCPUs, as Xen's {@code dom0_max_vcpus=}
-     * boot option fixes them (xen/arch/x86/dom0_build.c, dom0_max_vcpus()).
+     * Gives Domain-0 {@code vcpus} vCPUs, as Xen's {@code dom0_max_vcpus=} boot option fixes them
+     * (xen/arch/x86/dom0_build.c, dom0_max_vcpus()): only while no other domain exists, so it is
+     * a boot-time setting (the oracle's replay needs a Domain-0 like the real host's).
      */
-    public DomainTable(int dom0Vcpus) {
-        if (dom0Vcpus < 1 || dom0Vcpus > DomainConfig.MAX_VCPUS) {
-            throw new IllegalArgumentException("Domain-0 with " + dom0Vcpus + " vCPUs");
+    public void setDom0Vcpus(int vcpus) {
+        if (vcpus < 1 || vcpus > DomainConfig.MAX_VCPUS) {
+            throw new IllegalArgumentException("Domain-0 with " + vcpus + " vCPUs");
         }
-        domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", dom0Vcpus, DOM0_MEMORY_MIB,
-                DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED));
+        synchronized (lock) {
+            if (domains.size() > 1) {
+                throw new IllegalStateException("Domain-0's vCPUs are set at boot, before any other domain");
+            }
+            domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", vcpus, DOM0_MEMORY_MIB,
+                    DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED));
+        }
     }
 
     /** Xen system time: nanoseconds since the hypervisor started. */
