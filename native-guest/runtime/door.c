@@ -352,6 +352,16 @@ void ng_panic(const char *fmt, ...)
 	abort();
 }
 
+int ng_wait_stdin_line(void)
+{
+	int c;
+
+	while ((c = getchar()) != EOF)
+		if (c == '\n')
+			return 0;
+	return -1;
+}
+
 int ng_result(const char *fmt, ...)
 {
 	va_list ap;

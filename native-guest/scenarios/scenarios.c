@@ -182,16 +182,19 @@ static u8 pattern(unsigned long i, unsigned long off)
 	return (u8)(i * 31 + off * 7 + 1);
 }
 
-/* grant --remote D [--pages N] [--readonly] [--hold-ms T]: grant N pages
- * filled with a known pattern, print their refs; with --hold-ms, keep them
- * granted that long (a peer maps them meanwhile: ending access is refused
- * while mapped and retried); then end access and reclaim every page. */
+/* grant --remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin]:
+ * grant N pages filled with a known pattern, print their refs; with
+ * --hold-ms, keep them granted that long; with --wait-stdin, wait for a line
+ * on standard input (the peer has mapped them) and print one line once every
+ * page's end of access was refused while mapped. Then end access (refused
+ * while the peer maps a page, retried) and reclaim every page. */
 static int run_grant(int argc, char **argv)
 {
 	unsigned long pages = ng_arg(argc, argv, "--pages", 4);
 	unsigned long hold = ng_arg(argc, argv, "--hold-ms", 0);
 	domid_t remote = (domid_t)ng_arg(argc, argv, "--remote", 0);
 	int ro = ng_flag(argc, argv, "--readonly");
+	int wait_peer = ng_flag(argc, argv, "--wait-stdin");
 	unsigned long i, off, granted = 0, ended = 0, refused = 0;
 	unsigned long long deadline;
 	grant_ref_t refs[MAX_GRANTS];
@@ -228,9 +231,15 @@ static int run_grant(int argc, char **argv)
 		ng_poll_bridge();
 		ng_delay_ns(1000000);
 	}
+	if (wait_peer && ng_wait_stdin_line()) {
+		ng_result("grant: no go-ahead on stdin\n");
+		return 2;
+	}
 	/* gnttab_try_end_foreign_access is refused while the peer maps a page. */
-	deadline = ng_now_ns() + 10ULL * NSEC_PER_SEC;
+	deadline = ng_now_ns() + 30ULL * NSEC_PER_SEC;
 	while (ended < granted && ng_now_ns() < deadline) {
+		unsigned long refused_before = refused;
+
 		for (i = 0; i < pages; i++) {
 			if (done[i])
 				continue;
@@ -242,6 +251,8 @@ static int run_grant(int argc, char **argv)
 				refused++;
 			}
 		}
+		if (wait_peer && refused_before == 0 && refused == granted)
+			ng_result("grant: every end of access refused while mapped: %lu\n", refused);
 		if (ended < granted)
 			ng_delay_ns(1000000);
 	}
@@ -332,7 +343,7 @@ static const struct ng_scenario s_ping = {
 static const struct ng_scenario s_pong = {
 	"pong", "--remote D [--count N] [--timeout-ms T] [--2l]: echo a peer's events", 1, run_pong };
 static const struct ng_scenario s_grant = {
-	"grant", "--remote D [--pages N] [--readonly] [--hold-ms T]: grant pages, end access",
+	"grant", "--remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin]: grant pages, end access",
 	1, run_grant };
 static const struct ng_scenario s_map = {
 	"map", "--remote D --refs R1,R2,... [--readonly]: map a peer's grants, check, unmap",

@@ -58,6 +58,9 @@ int ng_printk(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 int ng_vprintk(const char *fmt, __builtin_va_list ap);
 /* A scenario's result line, on stdout (flushed). */
 int ng_result(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
+/* Waits for one line on standard input (a test driver's go-ahead); 0, or -1
+ * at end of file. */
+int ng_wait_stdin_line(void);
 /* The value after option name in argv ("--count 5"), or def; a flag gives 1. */
 unsigned long ng_arg(int argc, char **argv, const char *name, unsigned long def);
 int ng_flag(int argc, char **argv, const char *name);

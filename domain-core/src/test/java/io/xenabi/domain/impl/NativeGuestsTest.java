@@ -115,4 +115,24 @@ class NativeGuestsTest {
         assertEquals(List.of("5 null 0 true", "6 null 0 false", "5 " + nb.ramFile() + " " + 5 * 4096 + " false"), maps);
         assertTrue(maps.stream().noneMatch(m -> m.contains("dom" + a + ".")), "a's files are never named to b");
     }
+    /**
+     * A native domain's grant frame is a page file of its own (Xen's xenheap page for the
+     * table), so add_to_physmap(XENMAPSPACE_grant_table) names that file to the process; the
+     * file goes with the domain.
+     */
+    @Test
+    void aNativeDomainsGrantFrameIsAPageFileTheProcessIsToldOf() {
+        HypervisorImpl hv = TestHypervisors.all();
+        Path run = home.resolve("run");
+        hv.setRunFolder(run);
+        int a = hv.create(nativeConfig("a"));
+        List<String> maps = new ArrayList<>();
+        hv.nativeDomain(a).orElseThrow().onPhysmap((gfn, file, off, ro) -> maps.add(gfn + " " + file + " " + off));
+        assertEquals(0, new GrantGuest(hv, a).addToPhysmap(0, 300));
+        Path frame = run.resolve("dom" + a + ".hyp0");
+        assertEquals(List.of("300 " + frame + " 0"), maps);
+        assertTrue(Files.exists(frame));
+        hv.destroy(a);
+        assertFalse(Files.exists(frame));
+    }
 }

@@ -268,4 +268,133 @@ class NativeScenariosTest {
         System.out.println("2019 handover, FIFO " + (fifo ? "permitted" : "withheld") + ": "
                 + out.lines().filter(l -> l.startsWith("ping:")).findFirst().orElse("?"));
     }
+    /**
+     * Linux's grant-table.c as the granter (grant v1, its frames placed with
+     * XENMEM_add_to_physmap in the process's mapping, now that they are page files), Domain-0
+     * (a Java guest) as the peer: Domain-0 maps every grant and sees the pattern the native guest
+     * wrote, copies one with GNTTABOP_copy; while mapped, Linux's
+     * gnttab_try_end_foreign_access is refused (the entry's GTF_reading/GTF_writing, Xen's
+     * grant_table.c); after Domain-0 unmaps, every end of access succeeds.
+     */
+    @ParameterizedTest(name = "Linux grants {0} pages to a Java peer, read-only: {1}")
+    @CsvSource({"1, false", "4, false", "4, true"})
+    void linuxGrantsPagesThatAPeerMapsCopiesAndUnmaps(int pages, boolean readonly) throws Exception {
+        int domid = b.hv.create(DomainConfig.named("granter").withType(DomainType.PVH, true).withMemoryMiB(32)
+                .withAbiPermit(AbiCapability.ALL).withNativeGuest(true));
+        List<String> cmd = new ArrayList<>(List.of(GUEST.toString(), "--socket", b.bridge.socket(domid).toString(),
+                "--domid", Integer.toString(domid), "grant", "--remote", "0", "--pages", Integer.toString(pages),
+                "--wait-stdin"));
+        if (readonly) {
+            cmd.add("--readonly");
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    synchronized (out) {
+                        out.append(line).append('\n');
+                    }
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                lines.add("(output lost)");
+            }
+            lines.add("(end)");
+        });
+        reader.start();
+        try {
+            String refsLine = awaitLine(lines, "grant: refs=", out);
+            int eq = refsLine.indexOf('=');
+            String[] refs = refsLine.substring(eq + 1, refsLine.indexOf(' ', eq)).split(",");
+            assertEquals(pages, refs.length, refsLine);
+            io.xenabi.abi.GuestMemory m = b.hv.memory(0);
+            int flags = io.xenabi.gnttab.GrantFlags.GNTMAP_host_map
+                    | (readonly ? io.xenabi.gnttab.GrantFlags.GNTMAP_readonly : 0);
+            long ops = 16 << 12;
+            long firstHost = 64;
+            for (int i = 0; i < pages; i++) {
+                long op = ops + (long) i * io.xenabi.gnttab.GnttabOp.SIZEOF_MAP_GRANT_REF;
+                m.write64(op + io.xenabi.gnttab.GnttabOp.MAP_HOST_ADDR, (firstHost + i) << 12);
+                m.write32(op + io.xenabi.gnttab.GnttabOp.MAP_FLAGS, flags);
+                m.write32(op + io.xenabi.gnttab.GnttabOp.MAP_REF, Integer.parseInt(refs[i]));
+                m.write16(op + io.xenabi.gnttab.GnttabOp.MAP_DOM, domid);
+            }
+            assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_grant_table_op,
+                    io.xenabi.gnttab.GnttabOp.GNTTABOP_map_grant_ref, ops, pages));
+            int[] handles = new int[pages];
+            for (int i = 0; i < pages; i++) {
+                long op = ops + (long) i * io.xenabi.gnttab.GnttabOp.SIZEOF_MAP_GRANT_REF;
+                assertEquals(io.xenabi.gnttab.GnttabStatus.GNTST_okay,
+                        (short) m.read16(op + io.xenabi.gnttab.GnttabOp.MAP_STATUS), "map of ref " + refs[i]);
+                handles[i] = m.read32(op + io.xenabi.gnttab.GnttabOp.MAP_HANDLE);
+                for (int off = 0; off < 4096; off += 509) {
+                    assertEquals((byte) (i * 31 + off * 7 + 1), (byte) m.read8(((firstHost + i) << 12) + off),
+                            "byte " + off + " of granted page " + i);
+                }
+            }
+            // GNTTABOP_copy from the last grant into a Domain-0 page (by gmfn).
+            long copy = ops + 4096;
+            long dest = 100;
+            m.write32(copy + io.xenabi.gnttab.GnttabOp.COPY_SOURCE + io.xenabi.gnttab.GnttabOp.COPY_PTR_U,
+                    Integer.parseInt(refs[pages - 1]));
+            m.write16(copy + io.xenabi.gnttab.GnttabOp.COPY_SOURCE + io.xenabi.gnttab.GnttabOp.COPY_PTR_DOMID, domid);
+            m.write16(copy + io.xenabi.gnttab.GnttabOp.COPY_SOURCE + io.xenabi.gnttab.GnttabOp.COPY_PTR_OFFSET, 16);
+            m.write64(copy + io.xenabi.gnttab.GnttabOp.COPY_DEST + io.xenabi.gnttab.GnttabOp.COPY_PTR_U, dest);
+            m.write16(copy + io.xenabi.gnttab.GnttabOp.COPY_DEST + io.xenabi.gnttab.GnttabOp.COPY_PTR_DOMID,
+                    io.xenabi.abi.DomId.DOMID_SELF);
+            m.write16(copy + io.xenabi.gnttab.GnttabOp.COPY_DEST + io.xenabi.gnttab.GnttabOp.COPY_PTR_OFFSET, 0);
+            m.write16(copy + io.xenabi.gnttab.GnttabOp.COPY_LEN, 64);
+            m.write16(copy + io.xenabi.gnttab.GnttabOp.COPY_FLAGS, io.xenabi.gnttab.GrantFlags.GNTCOPY_source_gref);
+            assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_grant_table_op,
+                    io.xenabi.gnttab.GnttabOp.GNTTABOP_copy, copy, 1));
+            assertEquals(io.xenabi.gnttab.GnttabStatus.GNTST_okay,
+                    (short) m.read16(copy + io.xenabi.gnttab.GnttabOp.COPY_STATUS));
+            for (int off = 0; off < 64; off++) {
+                assertEquals((byte) ((pages - 1) * 31 + (16 + off) * 7 + 1), (byte) m.read8((dest << 12) + off),
+                        "copied byte " + off);
+            }
+            p.getOutputStream().write("mapped\n".getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().flush();
+            awaitLine(lines, "grant: every end of access refused while mapped: " + pages, out);
+            for (int i = 0; i < pages; i++) {
+                long op = ops + (long) i * io.xenabi.gnttab.GnttabOp.SIZEOF_UNMAP_GRANT_REF;
+                m.write64(op + io.xenabi.gnttab.GnttabOp.UNMAP_HOST_ADDR, (firstHost + i) << 12);
+                m.write64(op + io.xenabi.gnttab.GnttabOp.UNMAP_DEV_BUS_ADDR, 0);
+                m.write32(op + io.xenabi.gnttab.GnttabOp.UNMAP_HANDLE, handles[i]);
+            }
+            assertEquals(0, b.hv.hypercall(0, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_grant_table_op,
+                    io.xenabi.gnttab.GnttabOp.GNTTABOP_unmap_grant_ref, ops, pages));
+            for (int i = 0; i < pages; i++) {
+                assertEquals(io.xenabi.gnttab.GnttabStatus.GNTST_okay, (short) m.read16(ops
+                        + (long) i * io.xenabi.gnttab.GnttabOp.SIZEOF_UNMAP_GRANT_REF
+                        + io.xenabi.gnttab.GnttabOp.UNMAP_STATUS), "unmap " + i);
+            }
+            String last = awaitLine(lines, "grant: abi=", out);
+            assertTrue(last.startsWith("grant: abi=fifo granted=" + pages + " ended=" + pages + " "), last);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), out.toString());
+            assertEquals(0, p.exitValue(), out.toString());
+        } finally {
+            p.destroyForcibly();
+            reader.join(5000);
+        }
+    }
+
+    /** The next line of the guest's output starting with {@code prefix}; fails at its end or after 60 s. */
+    private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String prefix, StringBuilder out)
+            throws InterruptedException {
+        while (true) {
+            String line = lines.poll(60, TimeUnit.SECONDS);
+            if (line == null || line.equals("(end)")) {
+                synchronized (out) {
+                    fail("no line \"" + prefix + "\" from the native guest:\n" + out);
+                }
+            }
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
+    }
 }

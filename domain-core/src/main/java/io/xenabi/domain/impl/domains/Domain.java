@@ -41,6 +41,8 @@ public final class Domain implements EvtchnDomain {
     /** The physmap mutators of {@link #memory}: the hypervisor's alone. */
     public final io.xenabi.abi.GuestPhysmap physmap;
     public final GuestPage sharedInfo;
+    /** Where this domain's grant and status frames come from: files for a native guest. */
+    public final io.xenabi.domain.impl.memory.HypervisorPages hypervisorPages;
     public final Vcpu[] vcpus;
     /** Xen's {@code d->max_evtchn_port}. */
     public final int maxEvtchnPort;
@@ -218,13 +220,15 @@ public final class Domain implements EvtchnDomain {
     public int nextEvtchn;
 
     public Domain(int domid, DomainConfig config, int nrPirqs, PermitSet permit) {
-        this(domid, config, nrPirqs, permit, io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB()), new GuestPage());
+        this(domid, config, nrPirqs, permit, io.xenabi.abi.GuestPhysmap.ofMiB(config.memoryMiB()), new GuestPage(),
+                io.xenabi.domain.impl.memory.HypervisorPages.HEAP);
     }
 
     /** A domain whose RAM and shared_info are given (a native guest's, in files). */
     public Domain(int domid, DomainConfig config, int nrPirqs, PermitSet permit, io.xenabi.abi.GuestPhysmap physmap,
-            GuestPage sharedInfo) {
+            GuestPage sharedInfo, io.xenabi.domain.impl.memory.HypervisorPages hypervisorPages) {
         this.domid = domid;
+        this.hypervisorPages = hypervisorPages;
         this.config = config;
         this.permit = permit;
         this.sharedInfo = sharedInfo;

@@ -68,7 +68,7 @@ public final class GrantFrames {
             }
             long old = gfns[(int) i];
             if (old != Grants.INVALID_GFN && old != gpfn) {
-                d.physmap.map(old, new GuestPage());
+                d.physmap.map(old, d.physmap.ramPage(old));
             }
             d.physmap.map(gpfn, frame);
             gfns[(int) i] = gpfn;

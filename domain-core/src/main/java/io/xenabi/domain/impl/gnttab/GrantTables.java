@@ -369,7 +369,7 @@ public final class GrantTables {
         if (undoHost) {
             if (replaceGfn >= 0) {
                 ld.physmap.map(m.hostGfn, ld.memory.page(replaceGfn));
-                ld.physmap.map(replaceGfn, new GuestPage());
+                ld.physmap.map(replaceGfn, ld.physmap.ramPage(replaceGfn));
             } else {
                 ld.physmap.map(m.hostGfn, m.displaced);
             }

@@ -202,7 +202,7 @@ public final class Grants implements GrantTable {
             return false;
         }
         while (shared.size() < frames) {
-            shared.add(new GuestPage());
+            shared.add(domain.hypervisorPages.fresh());
         }
         ensureStatusFrames();
         int entries = nrEntries();
@@ -215,7 +215,7 @@ public final class Grants implements GrantTable {
     public void ensureStatusFrames() {
         int need = version.statusFramesFor(shared.size());
         while (status.size() < need) {
-            status.add(new GuestPage());
+            status.add(domain.hypervisorPages.fresh());
         }
     }
 
@@ -223,7 +223,7 @@ public final class Grants implements GrantTable {
     public void dropStatusFrames() {
         for (int i = 0; i < statusGfn.length; i++) {
             if (statusGfn[i] != INVALID_GFN) {
-                domain.physmap.map(statusGfn[i], new GuestPage());
+                domain.physmap.map(statusGfn[i], domain.physmap.ramPage(statusGfn[i]));
             }
         }
         status.clear();

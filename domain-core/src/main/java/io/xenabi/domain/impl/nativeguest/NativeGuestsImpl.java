@@ -78,7 +78,8 @@ public final class NativeGuestsImpl implements NativeGuests {
         try {
             deleteStale(dir, domid);
             GuestPhysmap physmap = GuestPhysmap.inFile(ram, config.memoryMiB() << (20 - GuestPage.PAGE_SHIFT));
-            return new Domain(domid, config, nrPirqs, permit, physmap, GuestPage.ofFile(shinfo));
+            return new Domain(domid, config, nrPirqs, permit, physmap, GuestPage.ofFile(shinfo),
+                    io.xenabi.domain.impl.memory.HypervisorPages.inFiles(dir, domid));
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new DomainException("cannot create the files of native domain " + domid + " in " + dir + ": "
                     + e.getMessage());
@@ -115,6 +116,7 @@ public final class NativeGuestsImpl implements NativeGuests {
         try {
             Files.deleteIfExists(h.ramFile());
             Files.deleteIfExists(d.sharedInfo.file().path());
+            d.hypervisorPages.release();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "d" + d.domid + ": its files stay: " + e.getMessage());
         }
