@@ -124,10 +124,10 @@ class NativeGuestsTest {
     void aNativeDomainsGrantFrameIsAPageFileTheProcessIsToldOf() {
         HypervisorImpl hv = TestHypervisors.all();
         Path run = home.resolve("run");
-        hv.setRunFolder(run);
+        hv.natives().setRunFolder(run);
         int a = hv.create(nativeConfig("a"));
         List<String> maps = new ArrayList<>();
-        hv.nativeDomain(a).orElseThrow().onPhysmap((gfn, file, off, ro) -> maps.add(gfn + " " + file + " " + off));
+        hv.natives().nativeDomain(a).orElseThrow().onPhysmap((gfn, file, off, ro) -> maps.add(gfn + " " + file + " " + off));
         assertEquals(0, new GrantGuest(hv, a).addToPhysmap(0, 300));
         Path frame = run.resolve("dom" + a + ".hyp0");
         assertEquals(List.of("300 " + frame + " 0"), maps);
