@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  *     commit (its abbreviated hash first);
  * <li>{@code model}: xenabi's model differs from the oracle's setup (a translated guest where the
  *     probe is a PV process, Linux's kernel state in the oracle's domains);
- * <li>{@code row}: a FIDELITY-GAPS row being fixed on another branch; REASON starts
- *     {@code row Gn} or {@code row En} and names the branch.
+ * <li>{@code row}: a FIDELITY-GAPS row still open; REASON starts
+ *     {@code row Gn} or {@code row En} (its fix makes the entry stale).
  * </ul>
  * {@code #} starts a comment line.
  */
