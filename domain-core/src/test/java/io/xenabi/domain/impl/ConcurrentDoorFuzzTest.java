@@ -44,17 +44,15 @@ import net.jqwik.api.Example;
  * until it fails again or {@code xenabi.cfuzz.replays} attempts (default 500) pass.
  *
  * <p>Bounded in CI by time ({@code xenabi.cfuzz.seconds}, default 40) with a fixed campaign seed
- * ({@code xenabi.cfuzz.seed}); a long campaign raises the time (docs/RELIABILITY.md). A finding
- * listed in {@link #KNOWN_OPEN} (a fidelity-gap row not fixed yet) ends its run without failing
- * the build, and is counted and printed; {@code -Dxenabi.cfuzz.known=fail} makes it fail too,
- * which is how the time to find it is measured.
+ * ({@code xenabi.cfuzz.seed}); a long campaign raises the time (docs/RELIABILITY.md). Every
+ * finding fails the build: the one row the fuzzer found (G1 of FIDELITY-GAPS, a map racing a
+ * copy through a transitive grant) is fixed, and RELIABILITY.md says how long finding it took.
  */
 class ConcurrentDoorFuzzTest {
     static final String SECONDS = "xenabi.cfuzz.seconds";
     static final String SEED = "xenabi.cfuzz.seed";
     static final String REPLAY = "xenabi.cfuzz.replay";
     static final String REPLAYS = "xenabi.cfuzz.replays";
-    static final String KNOWN = "xenabi.cfuzz.known";
     /** The CI campaign's seed: fixed, so which runs CI makes is the same on every build. */
     static final long CI_SEED = 6_021_412_026L;
     /** Rounds per run and steps per round and thread ({@code xenabi.cfuzz.rounds}, {@code .steps}). */
@@ -65,46 +63,14 @@ class ConcurrentDoorFuzzTest {
     /** Every "op:result" of the campaign, counted: printed at the end (what the runs reached). */
     static final java.util.concurrent.ConcurrentHashMap<String, Long> RESULTS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /**
-     * Known-open findings, each a row of {@code /work/shared/FIDELITY-GAPS.md} not fixed yet: the
-     * bounded CI run ends a run that breaks exactly this invariant (with this tag) and goes on
-     * with the next, instead of failing. Remove an entry when its row is fixed; every other
-     * broken invariant fails the build.
-     *
-     * <p>G1: a v2 transitive grant; the mapping domain copies through it on one vCPU and maps the
-     * same ref on another. Xen refuses the map ({@code general_error}: the pinned active entry is
-     * sub-page); xenabi maps the middle domain's gfn 0 ("granted-frame"/"transitive") and, after
-     * the unmap, leaves the inner grant pinned ("leaked-pin"/"transitive-target").
-     */
-    static final List<Known> KNOWN_OPEN = List.of(
-            new Known("G1", "granted-frame", "transitive"),
-            new Known("G1", "leaked-pin", "transitive-target"),
-            new Known("G1", "pins-mappings", "transitive-target"));
-
-    /** A known-open finding: the gap row, and the invariant and tag its breakage shows. */
-    record Known(String row, String invariant, String tag) {
-        boolean matches(Throwable t) {
-            return t instanceof Invariants.Broken b && b.invariant.equals(invariant) && b.tag.equals(tag);
-        }
-    }
-
     /** What a run found: the failure, the round it showed in, and the schedule that led there. */
     record Finding(long seed, int round, Throwable failure, String schedule) {
-        String known() {
-            for (Known k : KNOWN_OPEN) {
-                if (k.matches(failure)) {
-                    return k.row();
-                }
-            }
-            return null;
-        }
     }
 
     @Example // a jqwik example: the steps are drawn with the vocabulary's arbitraries, on jqwik's thread
     void threadsOfSeveralDomainsRacingKeepTheInvariants() {
         long seconds = Long.getLong(SECONDS, 40);
         String replay = System.getProperty(REPLAY, "").trim();
-        boolean knownFail = "fail".equals(System.getProperty(KNOWN, "").trim());
         if (!replay.isEmpty()) {
             replay(Long.parseLong(replay), Integer.getInteger(REPLAYS, 500));
             return;
@@ -117,8 +83,6 @@ class ConcurrentDoorFuzzTest {
         long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
         int runs = 0;
         long calls = 0;
-        TreeMap<String, Integer> known = new TreeMap<>();
-        String firstKnown = null;
         while (System.nanoTime() < deadline) {
             long seed = seeds.nextLong();
             Run run = new Run(seed);
@@ -128,48 +92,24 @@ class ConcurrentDoorFuzzTest {
             if (f == null) {
                 continue;
             }
-            String row = f.known();
-            if (row == null || knownFail) {
-                String report = report(f, campaign, runs, calls, start);
-                write(report);
-                throw new AssertionError(report, f.failure());
-            }
-            known.merge(row, 1, Integer::sum);
-            if (firstKnown == null) {
-                firstKnown = String.format("first at run %d, %d calls, %.1f s: seed %d round %d: %s", runs, calls,
-                        (System.nanoTime() - start) / 1e9, f.seed(), f.round(), f.failure().getMessage());
-            }
+            String report = report(f, campaign, runs, calls, start);
+            write(report);
+            throw new AssertionError(report, f.failure());
         }
-        System.out.printf("ConcurrentDoorFuzzTest: campaign seed %d, %d runs, %d calls, %d s; known-open findings"
-                + " skipped: %s%s%n", campaign, runs, calls, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
-                known.isEmpty() ? "none" : known, firstKnown == null ? "" : " (" + firstKnown + ")");
+        System.out.printf("ConcurrentDoorFuzzTest: campaign seed %d, %d runs, %d calls, %d s, no finding%n", campaign,
+                runs, calls, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
         System.out.println("ConcurrentDoorFuzzTest: results " + new TreeMap<>(RESULTS));
         if (runs == 0) {
             throw new AssertionError("the campaign ran no run in " + seconds + " s");
         }
     }
 
-    @Example
-    void theAllowlistSkipsOnlyTheNamedInvariantOfAKnownOpenRow() {
-        Finding g1 = new Finding(1, 0, new Invariants.Broken("granted-frame", "transitive", "d1 handle 0 maps d2"), "");
-        Finding leak = new Finding(1, 0, new Invariants.Broken("leaked-pin", "transitive-target", "d3 ref 8"), "");
-        Finding plainLeak = new Finding(1, 0, new Invariants.Broken("leaked-pin", "", "d3 ref 8"), "");
-        Finding ports = new Finding(1, 0, new Invariants.Broken("channel-ends", "", "d1 port 3"), "");
-        Finding other = new Finding(1, 0, new AssertionError("not a Xen errno: -999"), "");
-        if (!"G1".equals(g1.known()) || !"G1".equals(leak.known()) || plainLeak.known() != null
-                || ports.known() != null || other.known() != null) {
-            throw new AssertionError("the allowlist matched wrongly: " + g1.known() + " " + leak.known() + " "
-                    + plainLeak.known() + " " + ports.known() + " " + other.known());
-        }
-    }
-
     private static String report(Finding f, long campaign, int runs, long calls, long start) {
         return String.format("concurrent fuzzer: campaign seed %d, run %d (%d calls, %.1f s in): run seed %d broke in"
-                + " round %d%s: %s%nreplay: mvn -B -pl domain-core -am test -Dtest=ConcurrentDoorFuzzTest"
+                + " round %d: %s%nreplay: mvn -B -pl domain-core -am test -Dtest=ConcurrentDoorFuzzTest"
                 + " -Dsurefire.failIfNoSpecifiedTests=false -D%s=%d%nschedule (thread: round#step step -> result):%n%s",
-                campaign, runs, calls, (System.nanoTime() - start) / 1e9, f.seed(), f.round(),
-                f.known() == null ? "" : " (known open: " + f.known() + ")", f.failure(), REPLAY, f.seed(),
-                f.schedule());
+                campaign, runs, calls, (System.nanoTime() - start) / 1e9, f.seed(), f.round(), f.failure(), REPLAY,
+                f.seed(), f.schedule());
     }
 
     private static void write(String report) {

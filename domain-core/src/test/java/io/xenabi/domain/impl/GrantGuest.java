@@ -16,7 +16,7 @@ import io.xenabi.domain.impl.gnttab.Grants;
  * first, flags last), and builds GNTTABOP structs in its scratch page.
  */
 final class GrantGuest {
-    static final long ARG = 3L * 4096;       // struct area
+    static final long ARG = 3L * 4096;       // struct area of vCPU 0; vCPU n uses ARG + 256 n
     static final long LIST = 4L * 4096;      // frame lists
     static final long FRAME_GFN = 100;       // shared frame i at 100 + i
     static final long STATUS_GFN = 200;      // status frame i at 200 + i
@@ -24,24 +24,40 @@ final class GrantGuest {
     final HypervisorImpl hv;
     final int domid;
     final GuestMemory mem;
+    /** The vCPU this view issues its hypercalls on, and its own struct area. */
+    final int vcpu;
+    final long arg;
     int version = 1;
 
     GrantGuest(HypervisorImpl hv, int domid) {
+        this(hv, domid, 0);
+    }
+
+    private GrantGuest(HypervisorImpl hv, int domid, int vcpu) {
         this.hv = hv;
         this.domid = domid;
         this.mem = hv.memory(domid);
+        this.vcpu = vcpu;
+        this.arg = ARG + 256L * vcpu;
+    }
+
+    /** The same guest issuing its calls on {@code vcpu}, with structs of its own (for races). */
+    GrantGuest onVcpu(int vcpu) {
+        GrantGuest g = new GrantGuest(hv, domid, vcpu);
+        g.version = version;
+        return g;
     }
 
     long op(int cmd, long gpa, long count) {
-        return hv.hypercall(domid, 0, Hypercall.__HYPERVISOR_grant_table_op, cmd, gpa, count);
+        return hv.hypercall(domid, vcpu, Hypercall.__HYPERVISOR_grant_table_op, cmd, gpa, count);
     }
 
     private void clear(int bytes) {
-        mem.write(ARG, new byte[bytes], 0, bytes);
+        mem.write(arg, new byte[bytes], 0, bytes);
     }
 
     int status(int offset) {
-        return (short) mem.read16(ARG + offset);
+        return (short) mem.read16(arg + offset);
     }
 
     long addToPhysmap(long idx, long gpfn) {
@@ -71,8 +87,8 @@ final class GrantGuest {
 
     long setVersion(int v) {
         clear(4);
-        mem.write32(ARG + SET_VERSION_VERSION, v);
-        long rc = op(GNTTABOP_set_version, ARG, 1);
+        mem.write32(arg + SET_VERSION_VERSION, v);
+        long rc = op(GNTTABOP_set_version, arg, 1);
         if (rc == 0) {
             version = v;
         }
@@ -80,14 +96,14 @@ final class GrantGuest {
     }
 
     int versionWrittenBack() {
-        return mem.read32(ARG + SET_VERSION_VERSION);
+        return mem.read32(arg + SET_VERSION_VERSION);
     }
 
     long getVersion(int dom) {
         clear(8);
-        mem.write16(ARG + GET_VERSION_DOM, dom);
-        long rc = op(GNTTABOP_get_version, ARG, 1);
-        return rc < 0 ? rc : mem.read32(ARG + GET_VERSION_VERSION);
+        mem.write16(arg + GET_VERSION_DOM, dom);
+        long rc = op(GNTTABOP_get_version, arg, 1);
+        return rc < 0 ? rc : mem.read32(arg + GET_VERSION_VERSION);
     }
 
     /** Grants {@code frame} of this guest to {@code to} in entry {@code ref}. */
@@ -123,33 +139,33 @@ final class GrantGuest {
         return mem.read16(STATUS_GFN * 4096 + ref * 2L) & 0x18;
     }
 
-    /** map_grant_ref of one element; returns the status, leaving handle/dev_bus_addr at ARG. */
+    /** map_grant_ref of one element; returns the status, leaving handle/dev_bus_addr at arg. */
     int map(int dom, int ref, int flags, long hostAddr) {
         clear(SIZEOF_MAP_GRANT_REF);
-        mem.write64(ARG + MAP_HOST_ADDR, hostAddr);
-        mem.write32(ARG + MAP_FLAGS, flags);
-        mem.write32(ARG + MAP_REF, ref);
-        mem.write16(ARG + MAP_DOM, dom);
-        if (op(GNTTABOP_map_grant_ref, ARG, 1) != 0) {
+        mem.write64(arg + MAP_HOST_ADDR, hostAddr);
+        mem.write32(arg + MAP_FLAGS, flags);
+        mem.write32(arg + MAP_REF, ref);
+        mem.write16(arg + MAP_DOM, dom);
+        if (op(GNTTABOP_map_grant_ref, arg, 1) != 0) {
             throw new AssertionError("map_grant_ref hypercall failed");
         }
         return status(MAP_STATUS);
     }
 
     int handle() {
-        return mem.read32(ARG + MAP_HANDLE);
+        return mem.read32(arg + MAP_HANDLE);
     }
 
     long devBusAddr() {
-        return mem.read64(ARG + MAP_DEV_BUS_ADDR);
+        return mem.read64(arg + MAP_DEV_BUS_ADDR);
     }
 
     int unmap(long hostAddr, long devBusAddr, int handle) {
         clear(SIZEOF_UNMAP_GRANT_REF);
-        mem.write64(ARG + UNMAP_HOST_ADDR, hostAddr);
-        mem.write64(ARG + UNMAP_DEV_BUS_ADDR, devBusAddr);
-        mem.write32(ARG + UNMAP_HANDLE, handle);
-        if (op(GNTTABOP_unmap_grant_ref, ARG, 1) != 0) {
+        mem.write64(arg + UNMAP_HOST_ADDR, hostAddr);
+        mem.write64(arg + UNMAP_DEV_BUS_ADDR, devBusAddr);
+        mem.write32(arg + UNMAP_HANDLE, handle);
+        if (op(GNTTABOP_unmap_grant_ref, arg, 1) != 0) {
             throw new AssertionError("unmap_grant_ref hypercall failed");
         }
         return status(UNMAP_STATUS);
@@ -158,15 +174,15 @@ final class GrantGuest {
     /** One copy element: each side is a gref (flag set) or a gmfn of DOMID_SELF. */
     int copy(long srcU, int srcDom, int srcOff, long dstU, int dstDom, int dstOff, int len, int flags) {
         clear(SIZEOF_COPY);
-        mem.write64(ARG + COPY_SOURCE + COPY_PTR_U, srcU);
-        mem.write16(ARG + COPY_SOURCE + COPY_PTR_DOMID, srcDom);
-        mem.write16(ARG + COPY_SOURCE + COPY_PTR_OFFSET, srcOff);
-        mem.write64(ARG + COPY_DEST + COPY_PTR_U, dstU);
-        mem.write16(ARG + COPY_DEST + COPY_PTR_DOMID, dstDom);
-        mem.write16(ARG + COPY_DEST + COPY_PTR_OFFSET, dstOff);
-        mem.write16(ARG + COPY_LEN, len);
-        mem.write16(ARG + COPY_FLAGS, flags);
-        if (op(GNTTABOP_copy, ARG, 1) != 0) {
+        mem.write64(arg + COPY_SOURCE + COPY_PTR_U, srcU);
+        mem.write16(arg + COPY_SOURCE + COPY_PTR_DOMID, srcDom);
+        mem.write16(arg + COPY_SOURCE + COPY_PTR_OFFSET, srcOff);
+        mem.write64(arg + COPY_DEST + COPY_PTR_U, dstU);
+        mem.write16(arg + COPY_DEST + COPY_PTR_DOMID, dstDom);
+        mem.write16(arg + COPY_DEST + COPY_PTR_OFFSET, dstOff);
+        mem.write16(arg + COPY_LEN, len);
+        mem.write16(arg + COPY_FLAGS, flags);
+        if (op(GNTTABOP_copy, arg, 1) != 0) {
             throw new AssertionError("copy hypercall failed");
         }
         return status(COPY_STATUS);
@@ -174,34 +190,34 @@ final class GrantGuest {
 
     int swap(int a, int b) {
         clear(SIZEOF_SWAP_GRANT_REF);
-        mem.write32(ARG + SWAP_REF_A, a);
-        mem.write32(ARG + SWAP_REF_B, b);
-        op(GNTTABOP_swap_grant_ref, ARG, 1);
+        mem.write32(arg + SWAP_REF_A, a);
+        mem.write32(arg + SWAP_REF_B, b);
+        op(GNTTABOP_swap_grant_ref, arg, 1);
         return status(SWAP_STATUS);
     }
 
     int querySize(int dom) {
         clear(SIZEOF_QUERY_SIZE);
-        mem.write16(ARG + QUERY_DOM, dom);
-        op(GNTTABOP_query_size, ARG, 1);
+        mem.write16(arg + QUERY_DOM, dom);
+        op(GNTTABOP_query_size, arg, 1);
         return status(QUERY_STATUS);
     }
 
     int setupTable(int dom, int nrFrames) {
         clear(SIZEOF_SETUP_TABLE);
-        mem.write16(ARG + SETUP_DOM, dom);
-        mem.write32(ARG + SETUP_NR_FRAMES, nrFrames);
-        mem.write64(ARG + SETUP_FRAME_LIST, LIST);
-        op(GNTTABOP_setup_table, ARG, 1);
+        mem.write16(arg + SETUP_DOM, dom);
+        mem.write32(arg + SETUP_NR_FRAMES, nrFrames);
+        mem.write64(arg + SETUP_FRAME_LIST, LIST);
+        op(GNTTABOP_setup_table, arg, 1);
         return status(SETUP_STATUS);
     }
 
     int getStatusFrames(int dom, int nr) {
         clear(SIZEOF_GET_STATUS_FRAMES);
-        mem.write32(ARG + STATUS_FRAMES_NR_FRAMES, nr);
-        mem.write16(ARG + STATUS_FRAMES_DOM, dom);
-        mem.write64(ARG + STATUS_FRAMES_FRAME_LIST, LIST);
-        op(GNTTABOP_get_status_frames, ARG, 1);
+        mem.write32(arg + STATUS_FRAMES_NR_FRAMES, nr);
+        mem.write16(arg + STATUS_FRAMES_DOM, dom);
+        mem.write64(arg + STATUS_FRAMES_FRAME_LIST, LIST);
+        op(GNTTABOP_get_status_frames, arg, 1);
         return status(STATUS_FRAMES_STATUS);
     }
 

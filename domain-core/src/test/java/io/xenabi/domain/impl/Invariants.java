@@ -263,7 +263,7 @@ final class Invariants {
 
     /**
      * A broken invariant, named (and tagged with what kind of grant it involves, or "") so that a
-     * known-open finding can be told from a new one: see {@code ConcurrentDoorFuzzTest.KNOWN_OPEN}.
+     * report says at once which rule broke and for what kind of grant.
      */
     static final class Broken extends AssertionError {
         private static final long serialVersionUID = 1L;

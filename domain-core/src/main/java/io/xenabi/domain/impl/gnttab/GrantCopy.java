@@ -145,7 +145,8 @@ final class GrantCopy {
                 return GNTST_bad_gntref;
             }
             Active act = rg.active(ref);
-            if (act.pin != 0 && act.domid != domid || (act.pin & Grants.GNTPIN_overflow) != 0) {
+            int incr = readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+            if (act.pin != 0 && (act.domid != domid || (act.pin & Grants.overflowMask(incr)) != 0)) {
                 return GNTST_general_error;
             }
             GrantVersion v = rg.version;
@@ -162,9 +163,11 @@ final class GrantCopy {
                 // only for a copy that writes through a transitive grant another one reads).
                 return GNTST_general_error;
             }
-            int rc = v.acquire(rg, ref, domid, readonly, act.pin != 0, false);
-            if (rc != GNTST_okay) {
-                return rc;
+            if (Grants.needsStatus(act, readonly)) {
+                int rc = v.acquire(rg, ref, domid, readonly, act.pin != 0, false);
+                if (rc != GNTST_okay) {
+                    return rc;
+                }
             }
             boolean fresh = act.pin == 0;
             if (!fresh && changedUnderPin(act, e, readonly)) {
@@ -184,7 +187,7 @@ final class GrantCopy {
                 act.subPage = e.subPage() || e.type() == GTF_transitive;
                 act.transitive = e.type() == GTF_transitive;
             }
-            act.pin += readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+            act.pin += incr;
             if (!fresh || e.type() != GTF_transitive) {
                 if (act.trans == null) {
                     return new Buf(rg.domain.memory.page(act.frame), act.start, act.length, rg, ref, !readonly);

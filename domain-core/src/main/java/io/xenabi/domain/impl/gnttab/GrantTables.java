@@ -265,41 +265,46 @@ public final class GrantTables {
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
     }
 
+    /**
+     * map_grant_ref's part under the granter's lock (xen/common/grant_table.c). An entry already
+     * pinned is refused when another domain holds it, when a counter this map increments would
+     * overflow, or when its active entry is a sub-page one: a transitive grant a copy has pinned
+     * is one (acquire_grant_for_copy), and it names no page of the granter's, so it can never be
+     * mapped (row G1). The shared entry is checked and its status bits set only for the first
+     * pin, or for the first writable one (row G20: while writable pins exist, a granter's later
+     * GTF_readonly does not stop another writable map).
+     */
     private static int pinForMap(Domain ld, Grants rg, int ref, boolean ro, boolean host, boolean dev) {
         if (ref < 0 || ref >= rg.nrEntries()) {
             return GNTST_bad_gntref;
         }
+        int incr = (host ? (ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc) : 0)
+                | (dev ? (ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc) : 0);
         Active act = rg.active(ref);
-        if (act.pin != 0 && (act.domid != ld.domid || (act.pin & Grants.GNTPIN_overflow) != 0)) {
+        if (act.pin != 0 && (act.domid != ld.domid || (act.pin & Grants.overflowMask(incr)) != 0 || act.subPage)) {
             return GNTST_general_error;
         }
-        GrantVersion v = rg.version;
-        GrantEntry e = v.read(rg, ref);
-        if (act.pin != 0 && e.subPage()) {
-            return GNTST_general_error;
-        }
-        int rc = v.acquire(rg, ref, ld.domid, ro, act.pin != 0, true);
-        if (rc != GNTST_okay) {
-            return rc;
-        }
-        if (act.pin == 0) {
-            if (!Grants.ownedFrame(rg.domain, e.frame())) {
-                v.release(rg, ref, true, !ro);
-                return GNTST_bad_page;
+        if (Grants.needsStatus(act, ro)) {
+            GrantVersion v = rg.version;
+            GrantEntry e = v.read(rg, ref);
+            int rc = v.acquire(rg, ref, ld.domid, ro, act.pin != 0, true);
+            if (rc != GNTST_okay) {
+                return rc;
             }
-            act.domid = ld.domid;
-            act.frame = e.frame();
-            act.start = 0;
-            act.length = GuestPage.PAGE_SIZE;
-            act.subPage = false;
-            act.transitive = false;
+            if (act.pin == 0) {
+                if (!Grants.ownedFrame(rg.domain, e.frame())) {
+                    v.release(rg, ref, true, !ro);
+                    return GNTST_bad_page;
+                }
+                act.domid = ld.domid;
+                act.frame = e.frame();
+                act.start = 0;
+                act.length = GuestPage.PAGE_SIZE;
+                act.subPage = false;
+                act.transitive = false;
+            }
         }
-        if (host) {
-            act.pin += ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
-        }
-        if (dev) {
-            act.pin += ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc;
-        }
+        act.pin += incr;
         return GNTST_okay;
     }
 

@@ -30,8 +30,22 @@ public final class Grants implements GrantTable {
     public static final int GNTPIN_hstr_mask = 0xFF << 8;
     public static final int GNTPIN_devw_mask = 0xFF << 16;
     public static final int GNTPIN_devr_mask = 0xFF << 24;
-    /** A counter about to overflow (Xen refuses at the top bit of any of them). */
-    public static final int GNTPIN_overflow = 0x80808080;
+    /**
+     * Xen's GNTPIN_incr2oflow_mask: the top bit of each counter that {@code incr} increments.
+     * Overflow is checked per counter (row G5): 128 writable pins do not stop a read-only one.
+     */
+    public static int overflowMask(int incr) {
+        return incr << 7;
+    }
+
+    /**
+     * Whether a new pin of {@code act} must check the shared entry and set its status bits
+     * (Xen's map_grant_ref and acquire_grant_for_copy): for the first pin, and for the first
+     * writable one. Otherwise the active entry is used as it is (row G20).
+     */
+    static boolean needsStatus(Active act, boolean readonly) {
+        return act.pin == 0 || !readonly && (act.pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)) == 0;
+    }
     /** struct grant_mapping is 16 bytes: 256 handles per maptrack frame. */
     public static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
 

@@ -1,0 +1,179 @@
+package io.xenabi.domain.impl;
+
+import static io.xenabi.gnttab.GnttabStatus.*;
+import static io.xenabi.gnttab.GrantFlags.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.impl.gnttab.Grants;
+import io.xenabi.gnttab.GrantEntryLayout;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Map and unmap as Xen's map_grant_ref and unmap_common do them (xen/common/grant_table.c), for
+ * the rows of FIDELITY-GAPS they differed in: which pins are refused and when the shared entry
+ * is looked at again.
+ */
+class GrantMapFidelityTest {
+    static final long PAGE_GFN = 50;
+    static final long MAP_GFN = 400;
+
+    private HypervisorImpl hv;
+    private GrantGuest front;
+    private GrantGuest back;
+
+    @BeforeEach
+    void boot() {
+        hv = TestHypervisors.all();
+        front = new GrantGuest(hv, hv.create(DomainConfig.named("front")));
+        back = new GrantGuest(hv, hv.create(DomainConfig.named("back").withVcpus(2)));
+    }
+
+    private static void useVersion(int v, GrantGuest... guests) {
+        for (GrantGuest g : guests) {
+            assertEquals(0, g.setVersion(v));
+            g.mapFrames(1);
+        }
+    }
+
+    /** The granter sets GTF_readonly in entry {@code ref}, keeping the rest (v1's status bits too). */
+    private static void setReadOnly(GrantGuest g, int ref) {
+        long flags = GrantGuest.FRAME_GFN * 4096 + ref * (g.version == 1 ? 8L : 16L)
+                + (g.version == 1 ? GrantEntryLayout.V1_FLAGS : GrantEntryLayout.V2_FLAGS);
+        g.mem.write16(flags, g.mem.read16(flags) | GTF_readonly);
+    }
+
+    private static byte[] page(GrantGuest g, long gfn) {
+        byte[] b = new byte[4096];
+        g.mem.read(GrantGuest.addr(gfn), b, 0, b.length);
+        return b;
+    }
+
+    /**
+     * Row G1. A copy through a v2 transitive grant pins the transitive entry before it acquires
+     * the grant it names. A map of that entry meanwhile finds it pinned, and Xen refuses it
+     * because the pinned active entry is sub-page (acquire_grant_for_copy marks every transitive
+     * grant so, "because that blocks mappings of transitive grants"). The copy is held between
+     * its two pins by holding the inner granter's table lock, so the race is met every time.
+     */
+    @Test
+    void aMapOfATransitiveGrantACopyHasPinnedIsRefusedAndMapsNothing() throws Exception {
+        GrantGuest owner = new GrantGuest(hv, hv.create(DomainConfig.named("owner")));
+        GrantGuest middle = front;
+        GrantGuest mapper = back;
+        useVersion(2, owner, middle, mapper);
+        byte[] data = new byte[4096];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7 + 3);
+        }
+        owner.mem.write(GrantGuest.addr(PAGE_GFN), data, 0, data.length);
+        owner.grant(8, middle.domid, PAGE_GFN, GTF_permit_access);
+        middle.grantV2(9, mapper.domid, GTF_transitive, owner.domid, 0, 8);
+        byte[] before = page(mapper, MAP_GFN);
+
+        Grants inner = Grants.of(hv.parts().table().get(owner.domid));
+        Grants mid = Grants.of(hv.parts().table().get(middle.domid));
+        int copied;
+        int mapped;
+        inner.lock.lock();
+        CompletableFuture<Integer> copy;
+        try {
+            GrantGuest copier = mapper.onVcpu(1);
+            copy = CompletableFuture.supplyAsync(
+                    () -> copier.copy(9, middle.domid, 0, PAGE_GFN + 1, DomId.DOMID_SELF, 0, 4096, GNTCOPY_source_gref));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (mid.pinOf(9) == 0 && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            assertTrue(mid.pinOf(9) != 0, "the copy pinned the transitive entry");
+            mapped = mapper.map(middle.domid, 9, GNTMAP_host_map, GrantGuest.addr(MAP_GFN));
+        } finally {
+            inner.lock.unlock();
+        }
+        copied = copy.get(20, TimeUnit.SECONDS);
+        assertEquals(GNTST_general_error, mapped, "Xen: the pinned active entry is sub-page");
+        assertEquals(-1, mapper.handle(), "a refused map leaves no handle");
+        assertEquals(GNTST_okay, copied);
+        assertArrayEquals(data, page(mapper, PAGE_GFN + 1), "the copy went through the transitive grant");
+        assertArrayEquals(before, page(mapper, MAP_GFN), "nothing was mapped at the host address");
+        assertEquals(0, mid.pinOf(9), "no pin left on the transitive entry");
+        assertEquals(0, inner.pinOf(8), "no pin left on the grant it names");
+        assertEquals(0, owner.accessBits(8), "GTF_reading is cleared on the inner grant");
+        assertEquals(0, Grants.of(hv.parts().table().get(mapper.domid)).mappingsInUse());
+        Invariants.check(hv);
+    }
+
+    /** Row G1, with no copy running: a transitive grant is never mappable (_set_status, mapflag). */
+    @Test
+    void aTransitiveGrantIsNeverMapped() {
+        GrantGuest owner = new GrantGuest(hv, hv.create(DomainConfig.named("owner")));
+        useVersion(2, owner, front, back);
+        owner.grant(8, front.domid, PAGE_GFN, GTF_permit_access);
+        front.grantV2(9, back.domid, GTF_transitive, owner.domid, 0, 8);
+        assertEquals(GNTST_general_error, back.map(front.domid, 9, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        assertEquals(0, Grants.of(hv.parts().table().get(front.domid)).pinOf(9));
+    }
+
+    /**
+     * Row G5. Overflow is checked per counter (GNTPIN_incr2oflow_mask): once 128 writable host
+     * pins fill the writable counter's top bit, another writable map is refused, but a read-only
+     * map and a read-only copy use the other counter and go through.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void pinOverflowIsCheckedOnlyForTheCounterAnOperationIncrements(int v) {
+        useVersion(v, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        for (int i = 0; i < 128; i++) {
+            assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + i)), "map " + i);
+        }
+        assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + 200)),
+                "a 129th writable host pin would overflow its counter");
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map | GNTMAP_readonly,
+                GrantGuest.addr(MAP_GFN + 201)));
+        assertEquals(GNTST_okay, back.copy(10, front.domid, 0, PAGE_GFN, DomId.DOMID_SELF, 0, 64, GNTCOPY_source_gref));
+        assertEquals(128 * Grants.GNTPIN_hstw_inc + Grants.GNTPIN_hstr_inc,
+                Grants.of(hv.parts().table().get(front.domid)).pinOf(10), "the copy's pin is gone, the maps' are there");
+    }
+
+    /**
+     * Row G20. While writable pins exist, Xen neither reads the shared entry nor sets its status
+     * again for another writable pin: a granter that sets GTF_readonly after a writable map does
+     * not stop a second writable map, nor a copy into the grant.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aGrantMadeReadOnlyUnderAWritablePinStillTakesWritablePins(int v) {
+        useVersion(v, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        setReadOnly(front, 10);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + 1)));
+        back.mem.write8(GrantGuest.addr(MAP_GFN + 2) + 3, 0x6B);
+        assertEquals(GNTST_okay, back.copy(MAP_GFN + 2, DomId.DOMID_SELF, 0, 10, front.domid, 0, 8, GNTCOPY_dest_gref));
+        assertEquals(0x6B, front.mem.read8(GrantGuest.addr(PAGE_GFN) + 3), "the copy wrote the granted page");
+        assertEquals(GTF_reading | GTF_writing, front.accessBits(10));
+    }
+
+    /** Row G20's other side: with only read-only pins, the first writable one checks the entry again. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void theFirstWritablePinChecksTheEntryAgain(int v) {
+        useVersion(v, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map | GNTMAP_readonly, GrantGuest.addr(MAP_GFN)));
+        setReadOnly(front, 10);
+        assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + 1)));
+        assertEquals(GNTST_general_error,
+                back.copy(MAP_GFN + 2, DomId.DOMID_SELF, 0, 10, front.domid, 0, 8, GNTCOPY_dest_gref));
+        assertEquals(GTF_reading, front.accessBits(10), "the refused writable pins left GTF_writing clear");
+    }
+}
