@@ -48,4 +48,17 @@ class LifecycleFidelityTest {
         assertEquals(0, info.portsInUse(), "evtchn_reset ran before the arch part");
         assertEquals("2l", info.evtchnAbi());
     }
+
+    /** E14: domain_soft_reset ends in domain_resume, which sets shutdown_code to SHUTDOWN_CODE_INVALID. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = DomainType.class, names = {"HVM", "PVH"})
+    void anHvmSoftResetResumesTheDomainWithNoShutdownCode(DomainType type) {
+        Guest a = create("a", type);
+        assertEquals(0, a.setUp(Guest.Abi.TWO_LEVEL, 1));
+        assertEquals(0, softReset(a));
+        var info = hv.info(a.domid).orElseThrow();
+        assertEquals(DomainState.RUNNING, info.state());
+        assertEquals(-1, info.shutdownReason(), "SHUTDOWN_CODE_INVALID (~0u), as for a domain never shut down");
+        assertEquals(-1, hv.info(create("b", type).domid).orElseThrow().shutdownReason());
+    }
 }

@@ -200,8 +200,10 @@ public final class Domain implements EvtchnDomain {
      */
     public volatile int pauseCount;
     public volatile boolean shuttingDown;
-    /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason (soft reset too), else -1. */
-    public volatile int shutdownReason = -1;
+    /** Xen's {@code SHUTDOWN_CODE_INVALID} (~0u): no shutdown code, as the guest never shut down or resumed since. */
+    public static final int SHUTDOWN_CODE_INVALID = ~0;
+    /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason, else SHUTDOWN_CODE_INVALID. */
+    public volatile int shutdownReason = SHUTDOWN_CODE_INVALID;
     public volatile boolean dying;
 
     /** The lifecycle state as xl list shows it: dying, else shut down, else paused, else running. */

@@ -150,7 +150,8 @@ public final class SchedOps {
             d.eventLock.unlock();
         }
         if (!pv) {
-            d.shutdownReason = SchedOp.SHUTDOWN_soft_reset;
+            // domain_resume: running again, with no shutdown code (xen/common/domain.c)
+            d.shutdownReason = Domain.SHUTDOWN_CODE_INVALID;
         }
         return 0;
     }
