@@ -1,9 +1,14 @@
 package io.xenabi.domain.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xenabi.abi.DomId;
 import io.xenabi.abi.Hypercall;
+import io.xenabi.abi.MemoryOp;
 import io.xenabi.abi.SchedOp;
+import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainState;
 import io.xenabi.domain.DomainType;
@@ -60,5 +65,36 @@ class LifecycleFidelityTest {
         assertEquals(DomainState.RUNNING, info.state());
         assertEquals(-1, info.shutdownReason(), "SHUTDOWN_CODE_INVALID (~0u), as for a domain never shut down");
         assertEquals(-1, hv.info(create("b", type).domid).orElseThrow().shutdownReason());
+    }
+
+    private long mapSharedInfoAt(Guest g, long gfn) {
+        long s = Guest.arg(0);
+        g.mem.write(s, new byte[64], 0, 64);
+        g.mem.write16(s + MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF);
+        g.mem.write32(s + MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_shared_info);
+        g.mem.write64(s + MemoryOp.ADD_TO_PHYSMAP_GPFN, gfn);
+        return hv.hypercall(g.domid, 0, Hypercall.__HYPERVISOR_memory_op, MemoryOp.XENMEM_add_to_physmap, s);
+    }
+
+    private static boolean upcallPendingAt(Guest g, long gfn) {
+        return g.mem.read8(gfn * 4096 + SharedInfo.vcpuInfo(0) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
+    }
+
+    /**
+     * E15: xenmem_add_to_physmap_one takes shared_info out of its old gfn ("Unmap from old
+     * location"); xenabi's physmap has no holes, so the old gfn gets a fresh RAM page.
+     */
+    @Test
+    void sharedInfoMappedAtANewGfnLeavesItsOldGfn() {
+        Guest a = create("a", DomainType.PV);
+        assertEquals(0, mapSharedInfoAt(a, 2));
+        assertEquals(0, mapSharedInfoAt(a, 3));
+        a.mem.write8(3 * 4096 + SharedInfo.vcpuInfo(0) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING, 0);
+        long ipi = a.bindIpi(0);
+        assertEquals(0, a.send(ipi));
+        assertTrue(upcallPendingAt(a, 3), "shared_info is at gfn 3");
+        assertFalse(upcallPendingAt(a, 2), "gfn 2 no longer maps shared_info");
+        assertEquals(0, mapSharedInfoAt(a, 3), "mapping it again where it is changes nothing");
+        assertTrue(upcallPendingAt(a, 3));
     }
 }

@@ -246,6 +246,32 @@ public final class Domain implements EvtchnDomain {
         this.privileged = domid == 0;
     }
 
+    /** The gfn shared_info is mapped at, or -1 (Xen finds it through the M2P); under its own monitor. */
+    private long sharedInfoGfn = -1;
+    private final Object sharedInfoMapping = new Object();
+
+    /**
+     * XENMAPSPACE_shared_info at {@code gpfn} (x86 xenmem_add_to_physmap_one,
+     * xen/arch/x86/mm/p2m.c): the page is at one gfn at a time, so it leaves its old gfn ("Unmap
+     * from old location"). xenabi's physmap has no holes: the old gfn gets a fresh RAM page, as
+     * a grant frame's old gfn does. An old gfn that something else has replaced since is left alone.
+     */
+    public void mapSharedInfo(long gpfn) {
+        synchronized (sharedInfoMapping) {
+            unmapSharedInfoExcept(gpfn);
+            physmap.map(gpfn, sharedInfo);
+            sharedInfoGfn = gpfn;
+        }
+    }
+
+    private void unmapSharedInfoExcept(long keep) {
+        long old = sharedInfoGfn;
+        if (old >= 0 && old != keep && memory.page(old) == sharedInfo) {
+            physmap.map(old, physmap.ramPage(old));
+        }
+        sharedInfoGfn = -1;
+    }
+
     @Override
     public int domid() {
         return domid;
