@@ -97,4 +97,23 @@ class LifecycleFidelityTest {
         assertEquals(0, mapSharedInfoAt(a, 3), "mapping it again where it is changes nothing");
         assertTrue(upcallPendingAt(a, 3));
     }
+
+    /**
+     * E12: arch_domain_soft_reset puts a fresh page at shared_info's gfn ("otherwise we will get
+     * a hole if the domain does XENMAPSPACE_shared_info"); the guest maps shared_info again.
+     */
+    @Test
+    void anHvmSoftResetPutsAFreshPageWhereSharedInfoWas() {
+        Guest a = create("a", DomainType.HVM);
+        assertEquals(0, mapSharedInfoAt(a, 2));
+        a.mem.write32(2 * 4096 + 0xFF0, 0x5a5a5a5a);
+        a.clearUpcall(0);
+        assertEquals(0, softReset(a));
+        assertEquals(0, a.mem.read32(2 * 4096 + 0xFF0), "gfn 2 holds a fresh page");
+        assertEquals(0, a.send(a.bindIpi(0)));
+        assertFalse(upcallPendingAt(a, 2), "shared_info is no longer at gfn 2");
+        assertEquals(0, mapSharedInfoAt(a, 2));
+        assertTrue(upcallPendingAt(a, 2), "mapped again, the same shared_info");
+        assertEquals(0x5a5a5a5a, a.mem.read32(2 * 4096 + 0xFF0));
+    }
 }

@@ -264,6 +264,16 @@ public final class Domain implements EvtchnDomain {
         }
     }
 
+    /**
+     * Soft reset of an HVM domain (x86 arch_domain_soft_reset, xen/arch/x86/domain.c): a fresh
+     * page replaces shared_info at its gfn, so that the guest can map it again.
+     */
+    public void replaceSharedInfoInPhysmap() {
+        synchronized (sharedInfoMapping) {
+            unmapSharedInfoExcept(-1);
+        }
+    }
+
     private void unmapSharedInfoExcept(long keep) {
         long old = sharedInfoGfn;
         if (old >= 0 && old != keep && memory.page(old) == sharedInfo) {

@@ -150,6 +150,7 @@ public final class SchedOps {
             d.eventLock.unlock();
         }
         if (!pv) {
+            d.replaceSharedInfoInPhysmap(); // arch_domain_soft_reset (HVM and PVH alike)
             // domain_resume: running again, with no shutdown code (xen/common/domain.c)
             d.shutdownReason = Domain.SHUTDOWN_CODE_INVALID;
         }
