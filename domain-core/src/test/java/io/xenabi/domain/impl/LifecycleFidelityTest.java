@@ -12,6 +12,7 @@ import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainState;
 import io.xenabi.domain.DomainType;
+import io.xenabi.evtchn.EvtchnFifo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -115,5 +116,64 @@ class LifecycleFidelityTest {
         assertEquals(0, mapSharedInfoAt(a, 2));
         assertTrue(upcallPendingAt(a, 2), "mapped again, the same shared_info");
         assertEquals(0x5a5a5a5a, a.mem.read32(2 * 4096 + 0xFF0));
+    }
+
+    /** The FIFO event word of {@code port} in the guest's first event-array page. */
+    private static int eventWord(Guest g, int port) {
+        return g.mem.read32(Guest.ARRAY_GFN * 4096 + 4L * port);
+    }
+
+    /** A guest on FIFO with a control block for vCPU 0 and no event-array page yet. */
+    private Guest fifoWithoutArray() {
+        Guest a = create("a", DomainType.PV);
+        assertEquals(0, a.mapSharedInfo());
+        assertEquals(0, a.initControl(0));
+        assertEquals("fifo", hv.info(a.domid).orElseThrow().evtchnAbi());
+        return a;
+    }
+
+    /**
+     * E6: evtchn_fifo_set_pending without an event word sets evtchn->pending, which nothing
+     * clears (evtchn_free's clear_pending finds no word either); add_page_to_event_array
+     * raises every valid port of the new page whose flag is set, bound again or not.
+     */
+    @Test
+    void anEventRaisedBeforeTheArrayPageSurvivesCloseAndIsRaisedWhenThePageArrives() {
+        Guest a = fifoWithoutArray();
+        assertEquals(1, a.bindIpi(0));
+        assertEquals(0, a.send(1));
+        assertEquals(0, a.close(1));
+        assertEquals(1, a.bindIpi(0), "port 1 is free and, without a word, not busy");
+        a.clearUpcall(0);
+        assertEquals(0, a.expandArray());
+        assertTrue(a.pending(1), "the remembered event is raised on the port bound again");
+        assertTrue(a.upcallPending(0));
+        assertEquals(2, a.bindIpi(0));
+    }
+
+    /**
+     * E6: the flag lives in struct evtchn, which outlives the FIFO state: EVTCHNOP_reset frees
+     * the port and returns to 2-level, a new init_control builds an empty array, and the page
+     * that comes raises port 1, bound again or free. A free port so raised is LINKED, hence
+     * busy (evtchn_fifo_is_busy): the next bind takes port 2 either way.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "bound again: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void anEventRaisedBeforeTheArrayPageSurvivesResetAndIsRaisedWhenThePageArrives(boolean bindAgain) {
+        Guest a = fifoWithoutArray();
+        assertEquals(1, a.bindIpi(0));
+        assertEquals(0, a.send(1));
+        assertEquals(0, a.reset(DomId.DOMID_SELF, false));
+        assertEquals("2l", hv.info(a.domid).orElseThrow().evtchnAbi());
+        assertEquals(0, a.initControl(0));
+        if (bindAgain) {
+            assertEquals(1, a.bindIpi(0));
+        }
+        a.clearUpcall(0);
+        assertEquals(0, a.expandArray());
+        int linkedPending = (1 << EvtchnFifo.EVTCHN_FIFO_LINKED) | (1 << EvtchnFifo.EVTCHN_FIFO_PENDING);
+        assertEquals(linkedPending, eventWord(a, 1) & linkedPending, "port 1 is raised and queued");
+        assertTrue(a.upcallPending(0));
+        assertEquals(2, a.bindIpi(0));
     }
 }
