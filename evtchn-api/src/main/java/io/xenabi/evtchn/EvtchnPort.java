@@ -32,4 +32,16 @@ public interface EvtchnPort {
 
     /** Records the queue word (one atomic write). */
     void setLastQueue(int raw);
+
+    /**
+     * Xen's {@code evtchn->pending} ("FIFO event channels only"): set when the port was raised
+     * while it had no FIFO event word (xen/common/event_fifo.c, evtchn_fifo_set_pending and
+     * setup_ports), read when an event-array page brings the word (add_page_to_event_array).
+     * Xen never clears it: it lives on the port, so it outlives a close, an EVTCHNOP_reset and
+     * the FIFO state itself. False until set. Since 2.1.
+     */
+    boolean savedPending();
+
+    /** Sets {@link #savedPending()}. Since 2.1. */
+    void setSavedPending(boolean pending);
 }

@@ -5,10 +5,11 @@
  * (xen/include/xen/event.h): the generic port code in domain-core calls a small table of
  * operations and never looks at an ABI's guest memory itself. 2.0.0: optional ops are
  * default methods meaning absent, setup ops take the struct domain-core copied in
- * ({@link io.xenabi.evtchn.EvtchnSetupArg}), the last queue is one word.
+ * ({@link io.xenabi.evtchn.EvtchnSetupArg}), the last queue is one word. 2.1.0: the port
+ * keeps FIFO's saved pending flag ({@link io.xenabi.evtchn.EvtchnPort#savedPending()}).
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package io.xenabi.evtchn;
 
 import org.osgi.annotation.bundle.Export;

@@ -24,12 +24,13 @@ public final class FakeEvtchnDomain implements EvtchnDomain {
     public final ConcurrentLinkedQueue<Integer> upcalls = new ConcurrentLinkedQueue<>();
     private final Map<Integer, Port> ports = new ConcurrentHashMap<>();
 
-    /** A port as domain-core keeps it: the notify vCPU, the priority and the last-queue word. */
+    /** A port as domain-core keeps it: the notify vCPU, the priority, the last-queue word and the saved pending flag. */
     public static final class Port implements EvtchnPort {
         final int port;
         public volatile int vcpu;
         volatile int priority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
         volatile int lastQueue;
+        volatile boolean savedPending;
 
         Port(int port, int vcpu) {
             this.port = port;
@@ -64,6 +65,16 @@ public final class FakeEvtchnDomain implements EvtchnDomain {
         @Override
         public void setLastQueue(int raw) {
             lastQueue = raw;
+        }
+
+        @Override
+        public boolean savedPending() {
+            return savedPending;
+        }
+
+        @Override
+        public void setSavedPending(boolean pending) {
+            savedPending = pending;
         }
     }
 

@@ -200,8 +200,10 @@ public final class Domain implements EvtchnDomain {
      */
     public volatile int pauseCount;
     public volatile boolean shuttingDown;
-    /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason (soft reset too), else -1. */
-    public volatile int shutdownReason = -1;
+    /** Xen's {@code SHUTDOWN_CODE_INVALID} (~0u): no shutdown code, as the guest never shut down or resumed since. */
+    public static final int SHUTDOWN_CODE_INVALID = ~0;
+    /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason, else SHUTDOWN_CODE_INVALID. */
+    public volatile int shutdownReason = SHUTDOWN_CODE_INVALID;
     public volatile boolean dying;
 
     /** The lifecycle state as xl list shows it: dying, else shut down, else paused, else running. */
@@ -242,6 +244,42 @@ public final class Domain implements EvtchnDomain {
         this.buckets = new Port[maxEvtchnPort / EVTCHNS_PER_BUCKET + 1][];
         this.nrPirqs = nrPirqs;
         this.privileged = domid == 0;
+    }
+
+    /** The gfn shared_info is mapped at, or -1 (Xen finds it through the M2P); under its own monitor. */
+    private long sharedInfoGfn = -1;
+    private final Object sharedInfoMapping = new Object();
+
+    /**
+     * XENMAPSPACE_shared_info at {@code gpfn} (x86 xenmem_add_to_physmap_one,
+     * xen/arch/x86/mm/p2m.c): the page is at one gfn at a time, so it leaves its old gfn ("Unmap
+     * from old location"). xenabi's physmap has no holes: the old gfn gets a fresh RAM page, as
+     * a grant frame's old gfn does. An old gfn that something else has replaced since is left alone.
+     */
+    public void mapSharedInfo(long gpfn) {
+        synchronized (sharedInfoMapping) {
+            unmapSharedInfoExcept(gpfn);
+            physmap.map(gpfn, sharedInfo);
+            sharedInfoGfn = gpfn;
+        }
+    }
+
+    /**
+     * Soft reset of an HVM domain (x86 arch_domain_soft_reset, xen/arch/x86/domain.c): a fresh
+     * page replaces shared_info at its gfn, so that the guest can map it again.
+     */
+    public void replaceSharedInfoInPhysmap() {
+        synchronized (sharedInfoMapping) {
+            unmapSharedInfoExcept(-1);
+        }
+    }
+
+    private void unmapSharedInfoExcept(long keep) {
+        long old = sharedInfoGfn;
+        if (old >= 0 && old != keep && memory.page(old) == sharedInfo) {
+            physmap.map(old, physmap.ramPage(old));
+        }
+        sharedInfoGfn = -1;
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class Port implements EvtchnPort {
     private volatile int priority = EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT;
     /** Xen's {@code fifo_lastq}: one word the ABI encodes, 0 (as Xen's zeroed struct) until queued. */
     private volatile int lastQueue;
+    /** Xen's {@code evtchn->pending}: never cleared, so it survives close, reset and ABI changes. */
+    private volatile boolean savedPending;
 
     Port(int port) {
         this.port = port;
@@ -67,6 +69,16 @@ public final class Port implements EvtchnPort {
     @Override
     public void setLastQueue(int raw) {
         this.lastQueue = raw;
+    }
+
+    @Override
+    public boolean savedPending() {
+        return savedPending;
+    }
+
+    @Override
+    public void setSavedPending(boolean pending) {
+        this.savedPending = pending;
     }
 
     /** The EVTCHNSTAT_* value EVTCHNOP_status reports for the current state. */

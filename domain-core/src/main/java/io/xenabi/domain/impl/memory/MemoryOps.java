@@ -44,7 +44,7 @@ public final class MemoryOps {
         if (space != MemoryOp.XENMAPSPACE_shared_info || idx != 0) {
             return -EINVAL;
         }
-        target.physmap.map(gpfn, target.sharedInfo);
+        target.mapSharedInfo(gpfn);
         return 0;
     }
 }

@@ -185,7 +185,7 @@ public final class NativeGuestsImpl implements NativeGuests {
                     return false;
                 }
                 d.shuttingDown = false;
-                d.shutdownReason = -1;
+                d.shutdownReason = Domain.SHUTDOWN_CODE_INVALID;
             }
             for (io.xenabi.domain.impl.domains.Vcpu v : d.vcpus) {
                 v.kick();

@@ -9,6 +9,7 @@ import static io.xenabi.abi.XenErrno.ESRCH;
 import io.xenabi.abi.DomId;
 import io.xenabi.abi.SchedOp;
 import io.xenabi.domain.DomainState;
+import io.xenabi.domain.DomainType;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.domain.impl.domains.GuestStruct;
@@ -121,13 +122,23 @@ public final class SchedOps {
 
     /**
      * SHUTDOWN_soft_reset, with the toolstack's part done at once (libxl calls
-     * XEN_DOMCTL_soft_reset and unpauses): every event channel closed and the domain back on the
-     * base ABI, as Xen's domain_soft_reset does; the grant table, the domain's id and its permit
-     * bitmap are kept (Xen only warns about active grants).
+     * XEN_DOMCTL_soft_reset and unpauses): Xen's domain_soft_reset (xen/common/domain.c) closes
+     * every event channel and puts the domain back on the base ABI; the grant table, the
+     * domain's id and its permit bitmap are kept (Xen only warns about active grants).
+     *
+     * <p>Then x86's arch_domain_soft_reset (xen/arch/x86/domain.c) answers -EINVAL for a PV
+     * domain, and domain_soft_reset calls domain_crash instead of domain_resume. That is
+     * domain_shutdown(SHUTDOWN_crash) of a domain already shutting down, which changes nothing:
+     * shutdown_code is only set while SHUTDOWN_CODE_INVALID. A PV domain thus stays shut down
+     * with code SHUTDOWN_soft_reset, its ports closed, and never runs again.
      */
     private long softReset(Domain d) {
         if (!abis.canReturnToBaseAbi(d)) {
             return -EAGAIN;
+        }
+        boolean pv = d.config.type() == DomainType.PV;
+        if (pv) {
+            d.shutdown(SchedOp.SHUTDOWN_soft_reset); // the guest's domain_shutdown, before the domctl
         }
         for (int p = d.validPorts() - 1; p > 0; p--) {
             evtchn.close(d, p, false);
@@ -138,7 +149,11 @@ public final class SchedOps {
         } finally {
             d.eventLock.unlock();
         }
-        d.shutdownReason = SchedOp.SHUTDOWN_soft_reset;
+        if (!pv) {
+            d.replaceSharedInfoInPhysmap(); // arch_domain_soft_reset (HVM and PVH alike)
+            // domain_resume: running again, with no shutdown code (xen/common/domain.c)
+            d.shutdownReason = Domain.SHUTDOWN_CODE_INVALID;
+        }
         return 0;
     }
 }

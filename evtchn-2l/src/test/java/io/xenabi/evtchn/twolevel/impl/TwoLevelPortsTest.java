@@ -33,6 +33,15 @@ class TwoLevelPortsTest {
         @Override
         public void setLastQueue(int raw) {
         }
+
+        @Override
+        public boolean savedPending() {
+            return false;
+        }
+
+        @Override
+        public void setSavedPending(boolean pending) {
+        }
     }
 
     private final FakeEvtchnDomain d = new FakeEvtchnDomain();

@@ -29,9 +29,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -84,8 +81,6 @@ final class FifoPorts implements EvtchnPortOps {
     private final long[] eventArrayGfns = new long[EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES];
     /** Xen's num_evtchns: ports that have an event word. */
     private volatile int numEvtchns;
-    /** Xen's evtchn->pending: events raised while their event word did not exist yet. */
-    private final Set<Integer> pendingWithoutWord = ConcurrentHashMap.newKeySet();
 
     FifoPorts(EvtchnDomain domain) {
         this.domain = domain;
@@ -158,7 +153,7 @@ final class FifoPorts implements EvtchnPortOps {
         port.setPriority(EVTCHN_FIFO_PRIORITY_DEFAULT);
         if (pending) {
             if (wordPage(port.port()) == null) {
-                pendingWithoutWord.add(port.port());
+                port.setSavedPending(true);
             } else {
                 setPending(port);
             }
@@ -214,8 +209,9 @@ final class FifoPorts implements EvtchnPortOps {
         GuestPage page = wordPage(p);
         FifoVcpu[] vs = vcpus;
         if (page == null || vs == null) {
-            // The event array page may not exist yet: remember for add_page_to_event_array.
-            pendingWithoutWord.add(p);
+            // The event array page may not exist yet: remember for add_page_to_event_array,
+            // on the port (Xen's evtchn->pending), where a close or a reset leaves it.
+            port.setSavedPending(true);
             return;
         }
         int off = wordOffset(p);
@@ -292,10 +288,12 @@ final class FifoPorts implements EvtchnPortOps {
         a.lock.unlock();
     }
 
-    /** Just clears PENDING: the guest unlinks and ignores non-pending events. */
+    /**
+     * Just clears PENDING: the guest unlinks and ignores non-pending events. Without a word
+     * there is nothing to clear, and the saved pending flag stays (evtchn_fifo_clear_pending).
+     */
     @Override
     public void clearPending(EvtchnPort port) {
-        pendingWithoutWord.remove(port.port());
         GuestPage page = wordPage(port.port());
         if (page != null) {
             clearBit(page, wordOffset(port.port()), EVTCHN_FIFO_PENDING);
@@ -431,15 +429,17 @@ final class FifoPorts implements EvtchnPortOps {
         return 0;
     }
 
-    /** Re-raises events that were pending while their page was missing. */
+    /**
+     * Re-raises events that were pending while their page was missing: every valid port of
+     * the new page whose saved flag is set, whatever its state now (a free port too, which
+     * becomes LINKED and so busy). As in add_page_to_event_array, the flag is left set.
+     */
     private void reraise(int from, int to) {
         int limit = Math.min(to, domain.validPorts());
         for (int p = from; p < limit; p++) {
-            if (pendingWithoutWord.remove(p)) {
-                EvtchnPort port = domain.port(p);
-                if (port != null) {
-                    setPending(port);
-                }
+            EvtchnPort port = domain.port(p);
+            if (port != null && port.savedPending()) {
+                setPending(port);
             }
         }
     }
@@ -468,11 +468,7 @@ final class FifoPorts implements EvtchnPortOps {
             for (int i = 0; i < pages; i++) {
                 out.writeLong(eventArrayGfns[i]);
             }
-            Set<Integer> pend = new TreeSet<>(pendingWithoutWord);
-            out.writeInt(pend.size());
-            for (int p : pend) {
-                out.writeInt(p);
-            }
+            out.writeInt(0); // the saved pending flags live on the ports now (version 1 listed them here)
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -526,7 +522,10 @@ final class FifoPorts implements EvtchnPortOps {
             f.numEvtchns = pages * EVENT_WORDS_PER_PAGE;
             int pend = in.readInt();
             for (int i = 0; i < pend; i++) {
-                f.pendingWithoutWord.add(in.readInt());
+                EvtchnPort port = domain.port(in.readInt()); // from an implementation that kept them itself
+                if (port != null) {
+                    port.setSavedPending(true);
+                }
             }
             if (in.available() != 0) {
                 throw new IllegalArgumentException("FIFO state has " + in.available() + " trailing bytes");
@@ -545,6 +544,5 @@ final class FifoPorts implements EvtchnPortOps {
         vcpus = null;
         numEvtchns = 0;
         java.util.Arrays.fill(eventArray, null);
-        pendingWithoutWord.clear();
     }
 }
