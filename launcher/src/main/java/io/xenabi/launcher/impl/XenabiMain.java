@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
@@ -22,7 +24,8 @@ import org.osgi.service.component.annotations.Reference;
  * {@value #COMMAND_PROPERTY}) the commands run one after the other in a Gogo session without a
  * terminal; their results are printed; the first failure is printed on stderr as one line and
  * the exit status is 1. Without it, the Gogo shell of gogo.jline owns the terminal and this
- * waits until the framework stops.
+ * waits until the framework stops. With {@code --without NAME} (the system property
+ * {@value HostVariants#WITHOUT_PROPERTY}) the named variants' bundles are stopped first.
  */
 @Component(service = Callable.class, property = "main.thread=true")
 public final class XenabiMain implements Callable<Integer> {
@@ -33,8 +36,23 @@ public final class XenabiMain implements Callable<Integer> {
     @Reference
     private CommandProcessor processor;
 
+    private BundleContext context;
+
+    @Activate
+    void activate(BundleContext context) {
+        this.context = context;
+    }
+
     @Override
     public Integer call() throws Exception {
+        String without = System.getProperty(HostVariants.WITHOUT_PROPERTY, "");
+        if (!without.isBlank()) {
+            String error = HostVariants.keepOut(context, without);
+            if (error != null) {
+                new PrintStream(new FileOutputStream(FileDescriptor.err), true).println("xenabi: " + error);
+                return 2;
+            }
+        }
         String script = System.getProperty(COMMAND_PROPERTY);
         if (script == null) {
             stopped.await();

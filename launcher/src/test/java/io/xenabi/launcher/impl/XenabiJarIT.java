@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import io.xenabi.launcher.impl.ProductRun.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,47 +28,12 @@ class XenabiJarIT {
     @TempDir
     Path home;
 
-    /** What a run printed and how it ended. */
-    private record Run(int status, String out, List<String> errLines) {
-    }
-
-    /** Starts the jar as {@code ./xenabi --home HOME -c commands} does and returns the process. */
     private Process start(String commands) throws IOException {
-        Path jar = Path.of(System.getProperty("xenabi.jar", "target/xenabi.jar"));
-        assertTrue(Files.isRegularFile(jar), "the exported jar " + jar);
-        Path batch = home.resolve(".cache/gosh-batch");
-        Files.createDirectories(batch.resolve("etc"));
-        Files.createDirectories(home.resolve("etc"));
-        Files.createDirectories(home.resolve("deploy"));
-        Files.writeString(batch.resolve("etc/gosh_profile"), "# xenabi -c: no profile\n");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dxenabi.home=" + home,
-                "-Dfelix.fileinstall.dir=" + home.resolve("deploy") + "," + home.resolve("etc"),
-                "-Dfelix.fileinstall.poll=1000",
-                "-Dfelix.fileinstall.noInitialDelay=true",
-                "-Dfelix.fileinstall.log.level=1",
-                "-Dfelix.cm.dir=" + home.resolve("etc/.cm"),
-                "-Dorg.osgi.framework.storage=" + home.resolve(".cache/felix"),
-                "-Dgosh.home=" + batch,
-                "-Dgosh.args=--nointeractive --noshutdown",
-                "-Dorg.jline.terminal.dumb=true",
-                "-Dxenabi.command=" + commands));
-        String logging = System.getProperty("xenabi.logging");
-        if (logging != null) {
-            cmd.add(1, "-Djava.util.logging.config.file=" + logging);
-        }
-        cmd.add("-jar");
-        cmd.add(jar.toString());
-        return new ProcessBuilder(cmd).redirectOutput(home.resolve("out.txt").toFile())
-                .redirectError(home.resolve("err.txt").toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        return ProductRun.start(home, commands);
     }
 
     private Run finish(Process p) throws Exception {
-        p.getOutputStream().close();
-        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the run ends");
-        String err = Files.readString(home.resolve("err.txt"), StandardCharsets.UTF_8);
-        return new Run(p.exitValue(), Files.readString(home.resolve("out.txt"), StandardCharsets.UTF_8),
-                err.isEmpty() ? List.of() : List.of(err.split("\n")));
+        return ProductRun.finish(home, p);
     }
 
     private Run run(String commands) throws Exception {

@@ -158,8 +158,10 @@ public final class XlCommands {
         for (String family : List.of(AbiVariant.FAMILY_EVTCHN, AbiVariant.FAMILY_GNTTAB)) {
             List<String> available = present.stream().filter(v -> v.family().equals(family))
                     .map(AbiVariant::name).toList();
-            List<String> permitted = d.permitsEveryVariant() ? available : d.permitted().stream()
-                    .filter(v -> v.family().equals(family)).map(AbiVariant::name).toList();
+            // A base variant needs no bit and is permitted to every domain (v1 interfaces always stay).
+            List<String> permitted = d.permitsEveryVariant() ? available : java.util.stream.Stream.concat(
+                    present.stream().filter(AbiVariant::isBase), d.permitted().stream())
+                    .filter(v -> v.family().equals(family)).map(AbiVariant::name).distinct().toList();
             String inUse = family.equals(AbiVariant.FAMILY_EVTCHN) ? d.evtchnAbi() : "v" + d.grantVersion();
             t.row(family, String.join(",", permitted), String.join(",", available), inUse);
         }
