@@ -107,19 +107,6 @@ class GrantTableOpTest {
         assertEquals(-EINVAL, front.op(GNTTABOP_cache_flush, a, 1));
     }
 
-    @Test
-    void dumpTable() {
-        front.mem.write16(GrantGuest.ARG + DUMP_DOM, DomId.DOMID_SELF);
-        assertEquals(0, front.op(GNTTABOP_dump_table, GrantGuest.ARG, 1));
-        assertEquals(GNTST_okay, front.status(DUMP_STATUS));
-        front.mem.write16(GrantGuest.ARG + DUMP_DOM, 999);
-        front.op(GNTTABOP_dump_table, GrantGuest.ARG, 1);
-        assertEquals(GNTST_bad_domain, front.status(DUMP_STATUS));
-        front.mem.write16(GrantGuest.ARG + DUMP_DOM, back.domid);
-        front.op(GNTTABOP_dump_table, GrantGuest.ARG, 1);
-        assertEquals(GNTST_permission_denied, front.status(DUMP_STATUS));
-    }
-
     // ------------------------------------------------------------ sizing
 
     @Test

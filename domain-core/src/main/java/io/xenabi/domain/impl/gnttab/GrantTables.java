@@ -8,6 +8,7 @@ import static io.xenabi.gnttab.GnttabStatus.*;
 import static io.xenabi.gnttab.GrantFlags.*;
 
 import io.xenabi.abi.DomId;
+import io.xenabi.abi.GuestFault;
 import io.xenabi.abi.GuestPage;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
@@ -51,7 +52,9 @@ public final class GrantTables {
     }
 
     public long op(Domain cur, int cmd, long gpa, long count) {
-        if ((int) count < 0 || count > Integer.MAX_VALUE) {
+        // count is an unsigned int in do_grant_table_op: the register's upper half is dropped,
+        // and only what reads as negative as an int is -EINVAL (row G14).
+        if ((int) count < 0) {
             return -EINVAL;
         }
         if ((cmd & ~GNTTABOP_CMD_MASK) != 0 && (cmd & GNTTABOP_CMD_MASK) != GNTTABOP_cache_flush) {
@@ -69,9 +72,10 @@ public final class GrantTables {
             case GNTTABOP_setup_table -> n != 1 ? -EINVAL : setupTable(cur, gpa);
             case GNTTABOP_query_size -> n != 1 ? -EINVAL : querySize(cur, gpa);
             case GNTTABOP_get_status_frames -> n != 1 ? -EINVAL : getStatusFrames(cur, gpa);
-            case GNTTABOP_dump_table -> n != 1 ? -EINVAL : dumpTable(cur, gpa);
-            case GNTTABOP_set_version -> n != 1 ? -EINVAL : versions.setVersion(cur, gpa);
-            case GNTTABOP_get_version -> n != 1 ? -EINVAL : versions.getVersion(cur, gpa);
+            // set_version and get_version take no count (gnttab_set_version/get_version): row G10.
+            case GNTTABOP_set_version -> versions.setVersion(cur, gpa);
+            case GNTTABOP_get_version -> versions.getVersion(cur, gpa);
+            // Xen 4.17 has no case for dump_table (nor has master): -ENOSYS like an unknown op (G9).
             case GNTTABOP_transfer -> -ENOSYS; // PV only (XSA-217); xenabi guests are translated
             default -> -ENOSYS;
         };
@@ -162,11 +166,17 @@ public final class GrantTables {
             }
         }
         if (gfns != null) {
+            // Each gfn is copied out on its own; one that cannot be written makes the status
+            // GNTST_bad_virt_addr and the op still returns 0 (gnttab_setup_table: row G11).
             for (int i = 0; i < gfns.length; i++) {
-                cur.memory.write64(list + 8L * i, gfns[i]);
+                try {
+                    cur.memory.write64(list + 8L * i, gfns[i]);
+                } catch (GuestFault e) {
+                    status = GNTST_bad_virt_addr;
+                }
             }
         }
-        s.put16(statusOff, status).copyBack();
+        s.put16(statusOff, status).copyBack16(statusOff);
         return 0;
     }
 
@@ -187,14 +197,6 @@ public final class GrantTables {
             }
         }
         s.copyBack();
-        return 0;
-    }
-
-    private long dumpTable(Domain cur, long gpa) {
-        GuestStruct s = GuestStruct.copyFrom(cur.memory, gpa, SIZEOF_DUMP_TABLE);
-        Domain d = table.byAnyId(cur, s.u16(DUMP_DOM));
-        s.put16(DUMP_STATUS, d == null ? GNTST_bad_domain : !xsmTarget(cur, d) ? GNTST_permission_denied : GNTST_okay)
-                .copyBack();
         return 0;
     }
 
@@ -413,12 +415,12 @@ public final class GrantTables {
         try {
             if (a < 0 || a >= g.nrEntries() || b < 0 || b >= g.nrEntries()) {
                 status = GNTST_bad_gntref;
+            } else if (a == b) {
+                status = GNTST_okay; // gnttab_swap_grant_ref: the same ref is a no-op, before the pins (G8)
             } else if (g.pinOf(a) != 0 || g.pinOf(b) != 0) {
                 status = GNTST_eagain;
             } else {
-                if (a != b) {
-                    g.version.swap(g, a, b);
-                }
+                g.version.swap(g, a, b);
                 status = GNTST_okay;
             }
         } finally {

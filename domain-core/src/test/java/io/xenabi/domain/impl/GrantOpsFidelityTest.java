@@ -1,0 +1,110 @@
+package io.xenabi.domain.impl;
+
+import static io.xenabi.abi.XenErrno.EINVAL;
+import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.gnttab.GnttabOp.*;
+import static io.xenabi.gnttab.GnttabStatus.*;
+import static io.xenabi.gnttab.GrantFlags.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.xenabi.abi.DomId;
+import io.xenabi.domain.DomainConfig;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The grant-table ops around map and copy as Xen 4.17's do_grant_table_op and its sub-ops do
+ * them (xen/common/grant_table.c), for the rows of FIDELITY-GAPS where xenabi differed: counts,
+ * sub-ops x86 does not have, the frame list written one entry at a time, swap of a ref with itself.
+ */
+class GrantOpsFidelityTest {
+    static final long PAGE_GFN = 50;
+    static final long MAP_GFN = 400;
+    /** A guest address beyond the guest's RAM: a copy to it faults. */
+    static final long OUTSIDE = 1L << 40;
+
+    private HypervisorImpl hv;
+    private GrantGuest front;
+    private GrantGuest back;
+
+    @BeforeEach
+    void boot() {
+        hv = TestHypervisors.all();
+        front = new GrantGuest(hv, hv.create(DomainConfig.named("front")));
+        back = new GrantGuest(hv, hv.create(DomainConfig.named("back")));
+    }
+
+    /** Row G8: swap_grant_ref checks "the same ref" right after the bounds, before any pin. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void swapOfARefWithItselfIsANoOpEvenWhileMapped(int v) {
+        assertEquals(0, front.setVersion(v));
+        front.mapFrames(1);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        front.grant(11, back.domid, PAGE_GFN + 1, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_okay, front.swap(10, 10));
+        assertEquals(GNTST_eagain, front.swap(10, 11), "a mapped ref cannot be swapped with another");
+        assertEquals(GNTST_bad_gntref, front.swap(10, 1 << 20), "the bounds come first");
+        assertEquals(GTF_reading | GTF_writing, front.accessBits(10), "the mapping is untouched");
+    }
+
+    /** Row G9: Xen 4.17 has no dump_table case (nor has master): -ENOSYS, the struct untouched. */
+    @Test
+    void dumpTableIsAnUnknownSubOp() {
+        front.mem.write16(GrantGuest.ARG + DUMP_DOM, DomId.DOMID_SELF);
+        front.mem.write16(GrantGuest.ARG + DUMP_STATUS, 0x5555);
+        assertEquals(-ENOSYS, front.op(GNTTABOP_dump_table, GrantGuest.ARG, 1));
+        assertEquals(0x5555, front.mem.read16(GrantGuest.ARG + DUMP_STATUS));
+    }
+
+    /** Row G10: gnttab_set_version and gnttab_get_version take no count; the op runs whatever it is. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 2, 1000})
+    void setAndGetVersionIgnoreTheirCount(int count) {
+        front.mem.write32(GrantGuest.ARG + SET_VERSION_VERSION, 2);
+        assertEquals(0, front.op(GNTTABOP_set_version, GrantGuest.ARG, count));
+        front.mem.write16(GrantGuest.ARG + GET_VERSION_DOM, DomId.DOMID_SELF);
+        assertEquals(0, front.op(GNTTABOP_get_version, GrantGuest.ARG, count));
+        assertEquals(2, front.mem.read32(GrantGuest.ARG + GET_VERSION_VERSION));
+    }
+
+    /**
+     * Row G11: setup_table and get_status_frames copy each gfn out on its own; a frame list the
+     * guest has not mapped gives rc 0 and GNTST_bad_virt_addr, and the table still grew.
+     */
+    @Test
+    void anUnmappedFrameListIsBadVirtAddrWithRcZero() {
+        long a = GrantGuest.ARG;
+        front.mem.write16(a + SETUP_DOM, DomId.DOMID_SELF);
+        front.mem.write32(a + SETUP_NR_FRAMES, 2);
+        front.mem.write64(a + SETUP_FRAME_LIST, OUTSIDE);
+        assertEquals(0, front.op(GNTTABOP_setup_table, a, 1));
+        assertEquals(GNTST_bad_virt_addr, front.status(SETUP_STATUS));
+        front.querySize(DomId.DOMID_SELF);
+        assertEquals(2, front.mem.read32(a + QUERY_NR_FRAMES), "the table grew before the copy out");
+
+        assertEquals(0, front.setVersion(2));
+        front.mem.write32(a + STATUS_FRAMES_NR_FRAMES, 1);
+        front.mem.write16(a + STATUS_FRAMES_DOM, DomId.DOMID_SELF);
+        front.mem.write64(a + STATUS_FRAMES_FRAME_LIST, OUTSIDE);
+        assertEquals(0, front.op(GNTTABOP_get_status_frames, a, 1));
+        assertEquals(GNTST_bad_virt_addr, front.status(STATUS_FRAMES_STATUS));
+    }
+
+    /**
+     * Row G14: do_grant_table_op's count is an unsigned int, so a count with bits above 32 is
+     * its lower half: (1 << 32) | 1 is one struct. What reads negative as an int is -EINVAL.
+     */
+    @Test
+    void theCountIsA32BitUnsignedInt() {
+        front.mem.write16(GrantGuest.ARG + QUERY_DOM, DomId.DOMID_SELF);
+        assertEquals(0, front.op(GNTTABOP_query_size, GrantGuest.ARG, (1L << 32) | 1));
+        assertEquals(GNTST_okay, front.status(QUERY_STATUS));
+        assertEquals(-EINVAL, front.op(GNTTABOP_query_size, GrantGuest.ARG, (1L << 32) | 2), "a count of 2");
+        assertEquals(-EINVAL, front.op(GNTTABOP_copy, GrantGuest.ARG, 0x80000000L));
+        assertEquals(0, front.op(GNTTABOP_copy, GrantGuest.ARG, 1L << 32), "an empty batch");
+    }
+}
