@@ -61,9 +61,25 @@ public interface Guests {
      * {@code to} binds it and echoes every event back), runs {@code count} sequential round
      * trips each awaited for at most {@code timeoutPerRoundTrip}, then closes both ports.
      *
+     * An echo that misses its timeout is waited for a while longer (at most
+     * {@link #LATE_WAIT} over the whole run) and counted late, not lost, when it comes; the next
+     * round trip is sent only then, so no two pings merge into one pending event.
+     *
      * @throws GuestException when either kernel is not running or the channel cannot be set up
      */
-    PingResult ping(int from, int to, int count, Duration timeoutPerRoundTrip);
+    default PingResult ping(int from, int to, int count, Duration timeoutPerRoundTrip) {
+        return ping(from, to, count, timeoutPerRoundTrip, LATE_WAIT);
+    }
+
+    /** How long one ping run waits, in all, for echoes that missed their timeout. */
+    Duration LATE_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * {@link #ping(int, int, int, Duration)} with its own budget for late echoes: after
+     * {@code lateWait} in all (zero: none), an echo that missed its timeout is lost unless it has
+     * arrived by the time the next round trip starts, or by the end of the run.
+     */
+    PingResult ping(int from, int to, int count, Duration timeoutPerRoundTrip, Duration lateWait);
 
     /**
      * The statistics of the kernel in {@code domid}.

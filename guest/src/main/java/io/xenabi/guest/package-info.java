@@ -5,7 +5,7 @@
  * workloads (ping) between them.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.xenabi.guest;
 
 import org.osgi.annotation.bundle.Export;

@@ -17,6 +17,7 @@ import io.xenabi.guest.EvtchnAbi;
 import io.xenabi.guest.GuestException;
 import io.xenabi.guest.GuestKernel;
 import io.xenabi.guest.GuestStats;
+import io.xenabi.guest.Guests;
 import io.xenabi.guest.PingResult;
 import io.xenabi.guest.front.FifoEvents;
 import java.time.Duration;
@@ -122,6 +123,44 @@ class GuestsImplTest {
         assertTrue(r.fromPort() > 0 && r.toPort() > 0);
         assertEquals(aPorts, hv.ports(a.domid()).size());
         assertEquals(bPorts, hv.ports(b.domid()).size());
+    }
+
+    /**
+     * A domain paused for longer than the timeout answers when it runs again: its round trips
+     * are late, none is lost, and the longest one shows the pause.
+     */
+    @Test
+    void aPingToADomainPausedBeyondTheTimeoutCountsLateRepliesNotLostOnes() throws Exception {
+        PingResult r = pingWithAPause(Guests.LATE_WAIT);
+        assertEquals(0, r.lost(), "nothing was lost: " + r);
+        assertTrue(r.late() >= 1, "a round trip waited out the pause: " + r);
+        assertEquals(400, r.roundTrips() + r.late());
+        assertTrue(r.maxMicros() >= 400_000, "the longest round trip shows the pause: " + r);
+    }
+
+    /** With no late wait, an echo that misses its timeout and the next round trip's start is lost. */
+    @Test
+    void withoutALateWaitAnEchoThatMissedItsTimeoutIsLost() throws Exception {
+        PingResult r = pingWithAPause(Duration.ZERO);
+        assertTrue(r.lost() >= 1, "the pause outlasted several timeouts: " + r);
+        assertEquals(400, r.roundTrips() + r.late() + r.lost());
+    }
+
+    /** 400 round trips of 100 ms timeout from a to b, b paused for 600 ms once the ping runs. */
+    private PingResult pingWithAPause(Duration lateWait) throws Exception {
+        GuestKernel a = start("a", 1, AbiMode.AUTO);
+        GuestKernel b = start("b", 1, AbiMode.AUTO);
+        java.util.concurrent.CompletableFuture<PingResult> ping = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> guests.ping(a.domid(), b.domid(), 400, Duration.ofMillis(100), lateWait));
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (guests.stats(b.domid()).eventsPerPort().values().stream().mapToLong(Long::longValue).sum() < 20) {
+            assertTrue(System.nanoTime() < until, "the ping runs");
+            Thread.sleep(1);
+        }
+        hv.pause(b.domid());
+        Thread.sleep(600);
+        hv.unpause(b.domid());
+        return ping.get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Test

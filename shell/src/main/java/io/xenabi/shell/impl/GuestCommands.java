@@ -146,7 +146,8 @@ public final class GuestCommands {
     public String ping(
             @Descriptor("round trips to run (default 10)") @Parameter(names = {"-c", "--count"}, absentValue = "10")
             String count,
-            @Descriptor("milliseconds to wait for each echo (default 1000)")
+            @Descriptor("milliseconds to wait for each echo (default 1000); a later echo, within 30 s in all,"
+                    + " is counted late, not lost")
             @Parameter(names = {"-t", "--timeout"}, absentValue = "1000") String timeout,
             @Descriptor("run in the background; guest:join prints the result")
             @Parameter(names = {"-b", "--background"}, presentValue = "true", absentValue = "false")
@@ -227,8 +228,9 @@ public final class GuestCommands {
     }
 
     static String pingLine(String fromName, String toName, PingResult r) {
-        return String.format(Locale.ROOT, "ping %s(%d) -> %s(%d): round-trips=%d lost=%d mean=%.1fus ports=%d->%d",
-                fromName, r.from(), toName, r.to(), r.roundTrips(), r.lost(), r.meanMicros(), r.fromPort(), r.toPort());
+        return String.format(Locale.ROOT, "ping %s(%d) -> %s(%d): round-trips=%d lost=%d%s mean=%.1fus ports=%d->%d",
+                fromName, r.from(), toName, r.to(), r.roundTrips(), r.lost(), r.late() == 0 ? "" : " late=" + r.late(),
+                r.meanMicros(), r.fromPort(), r.toPort());
     }
 
     static String kernelTable(List<GuestKernel> kernels) {
