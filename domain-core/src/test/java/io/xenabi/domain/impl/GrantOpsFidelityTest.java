@@ -107,4 +107,19 @@ class GrantOpsFidelityTest {
         assertEquals(-EINVAL, front.op(GNTTABOP_copy, GrantGuest.ARG, 0x80000000L));
         assertEquals(0, front.op(GNTTABOP_copy, GrantGuest.ARG, 1L << 32), "an empty batch");
     }
+
+    /**
+     * Row G13: v1 has no sub-page grants; acquire_grant_for_copy reads a v1 entry's frame and
+     * takes the whole page, so a GTF_sub_page bit in a v1 entry changes nothing for a copy
+     * (while a map still refuses it: _set_status checks GTF_sub_page for every map).
+     */
+    @Test
+    void aV1EntryWithTheSubPageFlagIsCopiedAsTheWholePage() {
+        front.mapFrames(1);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access | GTF_sub_page);
+        front.mem.write64(GrantGuest.addr(PAGE_GFN) + 4000, 0x1122334455667788L);
+        assertEquals(GNTST_okay, back.copy(10, front.domid, 4000, MAP_GFN, DomId.DOMID_SELF, 0, 8, GNTCOPY_source_gref));
+        assertEquals(0x1122334455667788L, back.mem.read64(GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + 1)));
+    }
 }
