@@ -122,4 +122,35 @@ class GrantOpsFidelityTest {
         assertEquals(0x1122334455667788L, back.mem.read64(GrantGuest.addr(MAP_GFN)));
         assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN + 1)));
     }
+
+    /**
+     * Row G12: gnttab_copy_lock_domains checks the source whole before the destination: a
+     * source gref of a domain that does not exist is bad_domain even when the destination is
+     * a frame of another domain (which alone is permission_denied).
+     */
+    @Test
+    void aCopyChecksItsSourceWholeBeforeItsDestination() {
+        assertEquals(GNTST_bad_domain, back.copy(10, 999, 0, MAP_GFN, front.domid, 0, 8, GNTCOPY_source_gref));
+        assertEquals(GNTST_permission_denied, back.copy(MAP_GFN, front.domid, 0, 10, 999, 0, 8, GNTCOPY_dest_gref),
+                "a source frame of another domain, before the destination's missing domain");
+        assertEquals(GNTST_bad_domain, back.copy(MAP_GFN, DomId.DOMID_SELF, 0, 10, 999, 0, 8, GNTCOPY_dest_gref));
+    }
+
+    /**
+     * Row G22: the active entry keeps a sub-page window's start in 15 bits (start:15), so a v2
+     * sub-page grant with page_off 0x8064 and length 50 is the window 100..149.
+     */
+    @Test
+    void aSubPageWindowStartKeepsFifteenBitsAsXensActiveEntry() {
+        assertEquals(0, front.setVersion(2));
+        front.mapFrames(1);
+        front.grantV2(10, back.domid, GTF_permit_access | GTF_sub_page, 0x8064, 50, PAGE_GFN);
+        front.mem.write32(GrantGuest.addr(PAGE_GFN) + 100, 0x01020304);
+        assertEquals(GNTST_okay, back.copy(10, front.domid, 100, MAP_GFN, DomId.DOMID_SELF, 0, 50, GNTCOPY_source_gref));
+        assertEquals(0x01020304, back.mem.read32(GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_general_error,
+                back.copy(10, front.domid, 100, MAP_GFN, DomId.DOMID_SELF, 0, 51, GNTCOPY_source_gref), "past the window");
+        assertEquals(GNTST_general_error,
+                back.copy(10, front.domid, 99, MAP_GFN, DomId.DOMID_SELF, 0, 8, GNTCOPY_source_gref), "before it");
+    }
 }

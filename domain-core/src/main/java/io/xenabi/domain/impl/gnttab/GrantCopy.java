@@ -72,12 +72,20 @@ final class GrantCopy {
         boolean dstGref = (flags & GNTCOPY_dest_gref) != 0;
         int srcDom = s.u16(COPY_SOURCE + COPY_PTR_DOMID);
         int dstDom = s.u16(COPY_DEST + COPY_PTR_DOMID);
-        if (!srcGref && srcDom != DomId.DOMID_SELF || !dstGref && dstDom != DomId.DOMID_SELF) {
+        // gnttab_copy_lock_domains: the source whole (a frame only of DOMID_SELF, then the
+        // domain), then the destination the same way (row G12).
+        if (!srcGref && srcDom != DomId.DOMID_SELF) {
             return GNTST_permission_denied;
         }
         Domain sd = table.byAnyId(cur, srcDom);
+        if (sd == null) {
+            return GNTST_bad_domain;
+        }
+        if (!dstGref && dstDom != DomId.DOMID_SELF) {
+            return GNTST_permission_denied;
+        }
         Domain dd = table.byAnyId(cur, dstDom);
-        if (sd == null || dd == null) {
+        if (dd == null) {
             return GNTST_bad_domain;
         }
         Buf src = null;
@@ -181,7 +189,7 @@ final class GrantCopy {
             if (fresh) {
                 act.domid = domid;
                 act.frame = e.frame();
-                act.start = e.subPage() ? e.pageOffset() : 0;
+                act.start = e.subPage() ? activeStart(e.pageOffset()) : 0;
                 act.length = e.subPage() ? e.length() : GuestPage.PAGE_SIZE;
                 // Xen treats a transitive grant as sub-page whatever it resolves to.
                 act.subPage = e.subPage() || e.type() == GTF_transitive;
@@ -233,7 +241,15 @@ final class GrantCopy {
             return false; // the active entry is used as it is
         }
         return e.type() == GTF_transitive || e.frame() != act.frame
-                || act.subPage && (!e.subPage() || e.pageOffset() != act.start || e.length() != act.length);
+                || act.subPage && (!e.subPage() || activeStart(e.pageOffset()) != act.start || e.length() != act.length);
+    }
+
+    /**
+     * Xen's active entry keeps a sub-page window's start in a 15-bit field ({@code start:15} of
+     * struct active_grant_entry): a guest's page_off of 0x8064 is a window starting at 100 (G22).
+     */
+    static int activeStart(int pageOffset) {
+        return pageOffset & 0x7FFF;
     }
 
     private static void unclaim(Buf b) {
