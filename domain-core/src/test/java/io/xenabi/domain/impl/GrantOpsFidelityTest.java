@@ -153,4 +153,24 @@ class GrantOpsFidelityTest {
         assertEquals(GNTST_general_error,
                 back.copy(10, front.domid, 99, MAP_GFN, DomId.DOMID_SELF, 0, 8, GNTCOPY_source_gref), "before it");
     }
+
+    /**
+     * Row G19: leaving v2, gnttab_set_version keeps a reserved entry only when it is
+     * permit_access (a sub-page one too, with its flags and frame) and zeroes the others, an
+     * accept_transfer entry among them.
+     */
+    @Test
+    void leavingV2KeepsOnlyPermitAccessReservedEntries() {
+        assertEquals(0, front.setVersion(2));
+        front.mapFrames(1);
+        front.grantV2(3, back.domid, GTF_permit_access | GTF_sub_page, 16, 64, PAGE_GFN);
+        front.grantV2(4, back.domid, GTF_accept_transfer, 0, 0, PAGE_GFN + 1);
+        assertEquals(0, front.setVersion(1));
+        long e3 = GrantGuest.FRAME_GFN * 4096 + 3 * 8L;
+        long e4 = GrantGuest.FRAME_GFN * 4096 + 4 * 8L;
+        assertEquals(GTF_permit_access | GTF_sub_page, front.mem.read16(e3), "0x101 kept");
+        assertEquals(back.domid, front.mem.read16(e3 + 2));
+        assertEquals(PAGE_GFN, front.mem.read32(e3 + 4));
+        assertEquals(0L, front.mem.read64(e4), "accept_transfer zeroed");
+    }
 }

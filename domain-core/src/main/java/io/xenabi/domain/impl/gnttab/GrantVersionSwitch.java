@@ -102,6 +102,15 @@ final class GrantVersionSwitch {
         for (int ref = 0; ref < reserved; ref++) {
             keep[ref] = old.read(g, ref);
             bits[ref] = old.statusBits(g, ref);
+            if (old.statusFramesFor(1) > 0 && keep[ref].type() != GTF_permit_access
+                    && keep[ref].type() != GTF_transitive) {
+                // Xen's gnttab_set_version, leaving a version whose status lives apart (v2):
+                // only permit_access entries are carried over (a sub-page one with its flags);
+                // any other type, accept_transfer included, is zeroed (row G19). A transitive
+                // one the next version cannot hold is -ERANGE below.
+                keep[ref] = new GrantEntry(0, 0, 0, 0, 0, 0, 0);
+                bits[ref] = 0;
+            }
             if (!next.represents(keep[ref])) {
                 // Xen's gnttab_set_version: "non-representable entries", nothing changed yet.
                 return -ERANGE;
