@@ -71,12 +71,9 @@ public final class EventChannels {
         };
     }
 
-    /**
-     * The port of a one-word struct (send, the hot path): read in place when aligned, copied
-     * like any struct otherwise; a bad address raises GuestFault either way.
-     */
+    /** The port of a one-word struct (send, the hot path); a bad address raises GuestFault. */
     private static int readPort(Domain cur, long gpa) {
-        return (gpa & 3) == 0 ? cur.memory.read32(gpa + PORT) : GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT);
+        return GuestStruct.u32At(cur.memory, gpa + PORT);
     }
 
     /** XSM_TARGET in the dummy policy: the domain itself or a privileged one. */

@@ -97,7 +97,8 @@ public final class SchedOps {
             }
             int port = 0;
             for (int i = 0; i < nrPorts; i++) {
-                port = d.memory.read32(portsGpa + 4L * i);
+                // __copy_from_guest_offset: no alignment rule for the list (FIDELITY-GAPS E8)
+                port = GuestStruct.u32At(d.memory, portsGpa + 4L * i);
                 long rc = Pollers.portPoll(d, port);
                 if (rc != 0) {
                     return rc > 0 ? 0 : rc;

@@ -1,0 +1,72 @@
+package io.xenabi.domain.impl;
+
+import static io.xenabi.evtchn.EvtchnOp.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.xenabi.abi.Hypercall;
+import io.xenabi.abi.SchedOp;
+import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainType;
+import io.xenabi.domain.impl.Guest.Abi;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Event-channel and poll cases where xenabi answered otherwise than Xen (FIDELITY-GAPS rows E3,
+ * E7, E8, E9, E13), each with Xen's answer.
+ */
+class EventChannelFidelityTest {
+    private HypervisorImpl hv;
+
+    @BeforeEach
+    void boot() {
+        hv = TestHypervisors.all();
+    }
+
+    private Guest create(String name, DomainConfig cfg) {
+        return new Guest(hv, hv.create(cfg));
+    }
+
+    private Guest guest(String name, Abi abi) {
+        Guest g = create(name, DomainConfig.named(name).withVcpus(2));
+        assertEquals(0, g.setUp(abi, 2));
+        return g;
+    }
+
+    /** SCHEDOP_poll with the sched_poll struct at arg(0) and the port list at {@code list}. */
+    private long poll(Guest g, long list, int nrPorts) {
+        long s = Guest.arg(0);
+        g.mem.write(s, new byte[SchedOp.SIZEOF_SCHED_POLL], 0, SchedOp.SIZEOF_SCHED_POLL);
+        g.mem.write64(s + SchedOp.SCHED_POLL_PORTS, list);
+        g.mem.write32(s + SchedOp.SCHED_POLL_NR_PORTS, nrPorts);
+        return hv.hypercall(g.domid, 0, Hypercall.__HYPERVISOR_sched_op, SchedOp.SCHEDOP_poll, s);
+    }
+
+    /** Little-endian bytes of a u32, for a guest list at any alignment. */
+    private static byte[] le32(int v) {
+        return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+    }
+
+    // ------------------------------------------------------------ E8: copy_from_guest has no alignment rule
+
+    /**
+     * E8: copy_from_guest copies bytes; neither do_event_channel_op nor do_poll asks for any
+     * alignment of a struct or a port list (xen/common/event_channel.c, xen/common/sched/core.c).
+     */
+    @Test
+    void structsAndPollListsAreReadAtAnyAlignment() {
+        Guest a = create("a", DomainConfig.named("a"));
+        assertEquals(0, a.setUp(Abi.FIFO, 1));
+        long at = Guest.arg(0) + 256 + 4; // 4-aligned, not 8-aligned
+        a.mem.write(at, new byte[8], 0, 8);
+        a.mem.write32(at + EXPAND_ARRAY_ARRAY_GFN, (int) (Guest.ARRAY_GFN + 1));
+        assertEquals(0, hv.hypercall(a.domid, 0, Hypercall.__HYPERVISOR_event_channel_op, EVTCHNOP_expand_array, at));
+
+        long ipi = a.bindIpi(0);
+        assertEquals(0, a.send(ipi));
+        a.clearUpcall(0); // so that the poll reads its list
+        long list = Guest.arg(0) + 256 + 2; // 2 mod 4
+        a.mem.write(list, le32((int) ipi), 0, 4);
+        assertEquals(0, poll(a, list, 1), "the pending port ends the poll at once");
+    }
+}
