@@ -1,7 +1,10 @@
 package io.xenabi.domain.impl;
 
 import static io.xenabi.evtchn.EvtchnOp.*;
+import static io.xenabi.abi.XenErrno.EFAULT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xenabi.abi.Hypercall;
 import io.xenabi.abi.SchedOp;
@@ -45,6 +48,41 @@ class EventChannelFidelityTest {
     /** Little-endian bytes of a u32, for a guest list at any alignment. */
     private static byte[] le32(int v) {
         return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+    }
+
+    // ------------------------------------------------------------ E7: do_poll's order
+
+    /**
+     * E7 (a): do_poll returns 0 when local_events_need_delivery() before it reads any entry; the
+     * list's address is not checked against the RAM (guest_handle_okay rejects only Xen's own
+     * virtual range of a PV guest, and nothing of a translated one).
+     */
+    @Test
+    void aPollWithAnUpcallPendingReturnsBeforeReadingTheList() {
+        Guest a = guest("a", Abi.TWO_LEVEL);
+        long ipi = a.bindIpi(0);
+        assertEquals(0, a.send(ipi));
+        assertTrue(a.upcallPending(0));
+        long beyondRam = a.mem.nrPages() * 4096;
+        assertEquals(0, poll(a, beyondRam, 2));
+        a.clearUpcall(0);
+        assertEquals(-EFAULT, poll(a, beyondRam, 2), "with nothing to deliver, entry 0 is read: a fault");
+    }
+
+    /** E7 (b): the entries are copied one at a time, and the first pending one ends the poll. */
+    @Test
+    void aPollStopsAtThePendingEntryBeforeAFaultingOne() {
+        Guest a = guest("a", Abi.TWO_LEVEL);
+        long ipi = a.bindIpi(0);
+        long idle = a.bindIpi(0);
+        a.mask(Abi.TWO_LEVEL, ipi);
+        assertEquals(0, a.send(ipi));
+        assertFalse(a.upcallPending(0), "masked: no upcall");
+        long lastWord = a.mem.nrPages() * 4096 - 4; // entry 1 lies beyond RAM
+        a.mem.write32(lastWord, (int) ipi);
+        assertEquals(0, poll(a, lastWord, 2));
+        a.mem.write32(lastWord, (int) idle);
+        assertEquals(-EFAULT, poll(a, lastWord, 2), "entry 0 idle: entry 1 is read and faults");
     }
 
     // ------------------------------------------------------------ E8: copy_from_guest has no alignment rule
