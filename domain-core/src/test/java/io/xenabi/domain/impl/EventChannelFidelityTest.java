@@ -2,6 +2,8 @@ package io.xenabi.domain.impl;
 
 import static io.xenabi.evtchn.EvtchnOp.*;
 import static io.xenabi.abi.XenErrno.EFAULT;
+import static io.xenabi.abi.XenErrno.ENOSYS;
+import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,6 +85,33 @@ class EventChannelFidelityTest {
         assertEquals(0, poll(a, lastWord, 2));
         a.mem.write32(lastWord, (int) idle);
         assertEquals(-EFAULT, poll(a, lastWord, 2), "entry 0 idle: entry 1 is read and faults");
+    }
+
+    // ------------------------------------------------------------ E9: the struct is copied in first
+
+    private static long setupOpAt(HypervisorImpl host, Guest g, int cmd, long gpa) {
+        return host.hypercall(g.domid, 0, Hypercall.__HYPERVISOR_event_channel_op, cmd, gpa);
+    }
+
+    /**
+     * E9: do_event_channel_op copies init_control's and expand_array's struct in before
+     * evtchn_fifo_init_control or expand_array runs, so a pointer outside RAM is -EFAULT where
+     * FIFO is not permitted or not installed; a good pointer still gets -EOPNOTSUPP.
+     */
+    @Test
+    void aBadSetupStructIsEfaultEvenWhereFifoIsWithheld() {
+        long outside = 1L << 50;
+        Guest legacy = create("legacy", DomainConfig.named("legacy").withAbiPermit(0));
+        HypervisorImpl old = io.xenabi.domain.testkit.TestHosts.of("evtchn-2l", "gnttab-v1");
+        Guest onOldHost = new Guest(old, old.create(DomainConfig.named("a")));
+        for (Guest g : new Guest[] {legacy, onOldHost}) {
+            HypervisorImpl host = g == legacy ? hv : old;
+            assertEquals(-EFAULT, setupOpAt(host, g, EVTCHNOP_init_control, outside));
+            assertEquals(-EFAULT, setupOpAt(host, g, EVTCHNOP_expand_array, outside));
+            assertEquals(-EOPNOTSUPP, setupOpAt(host, g, EVTCHNOP_init_control, Guest.arg(0)));
+            assertEquals(-EOPNOTSUPP, setupOpAt(host, g, EVTCHNOP_expand_array, Guest.arg(0)));
+            assertEquals(-ENOSYS, setupOpAt(host, g, 99, outside), "an unknown sub-op copies nothing");
+        }
     }
 
     // ------------------------------------------------------------ E8: copy_from_guest has no alignment rule
