@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.xenabi.abi.Hypercall;
 import io.xenabi.abi.SchedOp;
+import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainType;
 import io.xenabi.domain.impl.Guest.Abi;
+import io.xenabi.evtchn.EvtchnFifo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +113,39 @@ class EventChannelFidelityTest {
             assertEquals(-EOPNOTSUPP, setupOpAt(host, g, EVTCHNOP_init_control, Guest.arg(0)));
             assertEquals(-EOPNOTSUPP, setupOpAt(host, g, EVTCHNOP_expand_array, Guest.arg(0)));
             assertEquals(-ENOSYS, setupOpAt(host, g, 99, outside), "an unknown sub-op copies nothing");
+        }
+    }
+
+    // ------------------------------------------------------------ E13: setup_ports walks every valid port
+
+    /**
+     * E13: setup_ports (xen/common/event_fifo.c) copies the 2-level pending bit of every valid
+     * port into evtchn->pending, free ports too; expand_array then raises each such port of its
+     * page. Bound again meanwhile, port 1 gets the event; left free, it becomes LINKED, hence
+     * busy, and the next bind takes port 2.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "bound before the page: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void switchingToFifoTakesThePendingBitOfEveryValidPortFreeOnesToo(boolean bindFirst) {
+        Guest a = create("a", DomainConfig.named("a"));
+        assertEquals(0, a.mapSharedInfo());
+        a.mem.page(Guest.SHARED_INFO_GFN).testAndSetBit(SharedInfo.EVTCHN_PENDING, 1); // port 1 is free
+        assertEquals(0, a.initControl(0));
+        if (bindFirst) {
+            assertEquals(1, a.bindIpi(0));
+        }
+        a.clearUpcall(0);
+        assertEquals(0, a.expandArray());
+        int word = a.mem.read32(Guest.ARRAY_GFN * 4096 + 4);
+        assertTrue((word & (1 << EvtchnFifo.EVTCHN_FIFO_PENDING)) != 0, "port 1 raised");
+        assertTrue((word & (1 << EvtchnFifo.EVTCHN_FIFO_LINKED)) != 0, "and linked in its queue");
+        assertEquals(1, a.mem.read32(Guest.CONTROL_GFN * 4096 + EvtchnFifo.head(EvtchnFifo.EVTCHN_FIFO_PRIORITY_DEFAULT)),
+                "at the head of the default queue");
+        assertTrue(a.upcallPending(0));
+        if (bindFirst) {
+            assertTrue(a.pending(1));
+        } else {
+            assertEquals(2, a.bindIpi(0), "the free port 1 is LINKED: busy");
         }
     }
 

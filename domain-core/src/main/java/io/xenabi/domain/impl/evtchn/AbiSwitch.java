@@ -168,14 +168,17 @@ public final class AbiSwitch {
         }
     }
 
-    /** Moves every open port to the new ABI, carrying pending events over (Xen's setup_ports). */
+    /**
+     * Moves the ports to the new ABI, carrying pending events over: Xen's setup_ports
+     * (xen/common/event_fifo.c) walks every valid port below the old ABI's limit, free ones
+     * too, and takes the pending bit the guest's 2-level bitmap holds for it (FIDELITY-GAPS E13).
+     */
     private static void switchAbi(Domain d, EvtchnPortOps fresh, AbiVariant variant) {
         EvtchnPortOps old = d.ops;
-        for (int p = 1; p < d.validPorts(); p++) {
+        int limit = Math.min(d.validPorts(), old.maxPorts());
+        for (int p = 1; p < limit; p++) {
             Port chn = d.port(p);
-            if (chn.isOpen()) {
-                fresh.adopt(chn, old.isPending(chn));
-            }
+            fresh.adopt(chn, old.isPending(chn));
         }
         d.ops = fresh;
         d.evtchnVariant = variant;
