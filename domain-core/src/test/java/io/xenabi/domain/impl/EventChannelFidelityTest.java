@@ -1,19 +1,24 @@
 package io.xenabi.domain.impl;
 
 import static io.xenabi.evtchn.EvtchnOp.*;
+import static io.xenabi.abi.XenErrno.EEXIST;
 import static io.xenabi.abi.XenErrno.EFAULT;
+import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOSYS;
 import static io.xenabi.abi.XenErrno.EOPNOTSUPP;
+import static io.xenabi.abi.XenErrno.EPERM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.xenabi.abi.DomId;
 import io.xenabi.abi.Hypercall;
 import io.xenabi.abi.SchedOp;
 import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainType;
 import io.xenabi.domain.impl.Guest.Abi;
+import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.evtchn.EvtchnFifo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +57,44 @@ class EventChannelFidelityTest {
     /** Little-endian bytes of a u32, for a guest list at any alignment. */
     private static byte[] le32(int v) {
         return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+    }
+
+    // ------------------------------------------------------------ E3: bind_pirq of a HVM/PVH domain
+
+    /**
+     * E3: evtchn_bind_pirq asks pirq_access_permitted only of a PV domain; a HVM or PVH domain
+     * gets a port for any PIRQ below nr_pirqs (no pirq_guest_bind), then -EEXIST while it is
+     * bound. The port reports the PIRQ, moves to another vCPU, refuses a send, and once closed
+     * the PIRQ can be bound again.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = DomainType.class, names = {"HVM", "PVH"})
+    void aTranslatedDomainBindsAPirqOnceThenGetsEexist(DomainType type) {
+        Guest a = create("a", DomainConfig.named("a").withVcpus(2).withType(type, true));
+        assertEquals(0, a.setUp(Abi.TWO_LEVEL, 2));
+        assertEquals(-EINVAL, a.bindPirq(DomainTable.NR_PIRQS_DOMU));
+        assertEquals(1, a.bindPirq(5));
+        assertEquals(-EEXIST, a.bindPirq(5));
+        assertEquals(2, a.bindPirq(6), "another PIRQ, another port");
+        assertEquals(0, a.status(DomId.DOMID_SELF, 1));
+        assertEquals(EVTCHNSTAT_pirq, a.statusField(STATUS_STATUS));
+        assertEquals(5, a.statusField(STATUS_U));
+        assertEquals(0, a.statusField(STATUS_VCPU), "bound to vCPU 0");
+        assertEquals(0, a.bindVcpu(1, 1), "a PIRQ port may move (evtchn_bind_vcpu relinks it)");
+        assertEquals(0, a.status(DomId.DOMID_SELF, 1));
+        assertEquals(1, a.statusField(STATUS_VCPU));
+        assertEquals(-EINVAL, a.send(1), "evtchn_send has no case for ECS_PIRQ");
+        assertEquals(0, a.close(1));
+        assertEquals(1, a.bindPirq(5), "closing cleared the PIRQ's port");
+    }
+
+    /** E3, kept: a PV domain is asked for access, and xenabi gives no domain a physical IRQ. */
+    @Test
+    void aPvDomainWithoutAccessToThePirqGetsEperm() {
+        Guest a = guest("a", Abi.TWO_LEVEL);
+        assertEquals(-EINVAL, a.bindPirq(DomainTable.NR_PIRQS_DOMU));
+        assertEquals(-EPERM, a.bindPirq(5));
+        assertEquals(-EPERM, a.bindPirq(5));
     }
 
     // ------------------------------------------------------------ E7: do_poll's order
