@@ -145,6 +145,19 @@ public final class EvtchnOp {
         return cmd == EVTCHNOP_init_control || cmd == EVTCHNOP_expand_array;
     }
 
+    /**
+     * The size of the argument struct of a sub-op {@link #isAbiSetupOp} claims, or -1 for any
+     * other: Xen's do_event_channel_op copies it in before the ABI's code runs, so a bad pointer
+     * is -EFAULT even where the ABI is not served. Since 2.1.0.
+     */
+    public static int abiSetupArgSize(int cmd) {
+        return switch (cmd) {
+            case EVTCHNOP_init_control -> SIZEOF_EVTCHN_INIT_CONTROL;
+            case EVTCHNOP_expand_array -> SIZEOF_EVTCHN_EXPAND_ARRAY;
+            default -> -1;
+        };
+    }
+
     /** Whether a VIRQ is bound per vCPU (xen/common/event_channel.c, get_virq_type). */
     public static boolean isPerVcpuVirq(int virq) {
         return virq == VIRQ_TIMER || virq == VIRQ_DEBUG || virq == VIRQ_XENOPROF || virq == VIRQ_XENPMU;

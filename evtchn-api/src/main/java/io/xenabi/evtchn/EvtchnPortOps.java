@@ -53,9 +53,10 @@ public interface EvtchnPortOps {
     }
 
     /**
-     * The domain has just switched to this ABI while {@code port} was open; {@code pending}
-     * is whether it was pending under the previous ABI. The new ABI takes the event over
-     * (Xen's {@code setup_ports}). By default a pending event is set pending again.
+     * The domain has just switched to this ABI; called for every valid port but 0, free ones
+     * too, as Xen's {@code setup_ports} walks them. {@code pending} is whether the port was
+     * pending under the previous ABI (for a free port, the bit the guest left there). The new
+     * ABI takes the event over. By default a pending event is set pending again.
      */
     default void adopt(EvtchnPort port, boolean pending) {
         if (pending) {

@@ -6,7 +6,8 @@
  * operations and never looks at an ABI's guest memory itself. 2.0.0: optional ops are
  * default methods meaning absent, setup ops take the struct domain-core copied in
  * ({@link io.xenabi.evtchn.EvtchnSetupArg}), the last queue is one word. 2.1.0: the port
- * keeps FIFO's saved pending flag ({@link io.xenabi.evtchn.EvtchnPort#savedPending()}).
+ * keeps FIFO's saved pending flag ({@link io.xenabi.evtchn.EvtchnPort#savedPending()});
+ * {@link io.xenabi.evtchn.EvtchnOp#abiSetupArgSize(int)}.
  */
 @Export
 @Version("2.1.0")

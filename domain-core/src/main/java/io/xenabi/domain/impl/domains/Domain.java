@@ -48,6 +48,11 @@ public final class Domain implements EvtchnDomain {
     public final int maxEvtchnPort;
     /** Xen's {@code d->nr_pirqs}: nr_static_irqs + extra_domU_irqs (xen/common/domain.c). */
     public final int nrPirqs;
+    /**
+     * Xen's {@code pirq_to_evtchn}: the port bound to each PIRQ, 0 for none; under the event
+     * lock. Only a HVM or PVH domain binds one (xenabi gives no domain a physical IRQ).
+     */
+    public final int[] pirqToEvtchn;
     public final boolean privileged;
 
     public final ReentrantLock eventLock = new ReentrantLock();
@@ -243,6 +248,7 @@ public final class Domain implements EvtchnDomain {
         this.maxEvtchnPort = config.maxEventChannels();
         this.buckets = new Port[maxEvtchnPort / EVTCHNS_PER_BUCKET + 1][];
         this.nrPirqs = nrPirqs;
+        this.pirqToEvtchn = new int[nrPirqs];
         this.privileged = domid == 0;
     }
 

@@ -39,6 +39,14 @@ public final class GuestStruct {
         return new GuestStruct(memory, gpa, size);
     }
 
+    /**
+     * copy_from_guest of one u32 (a port number): read in place when aligned, copied byte by
+     * byte otherwise, since Xen's copy has no alignment rule; a bad address raises GuestFault.
+     */
+    public static int u32At(GuestMemory memory, long gpa) {
+        return (gpa & 3) == 0 ? memory.read32(gpa) : copyFrom(memory, gpa, 4).u32(0);
+    }
+
     public int u8(int off) {
         return buf.get(off) & 0xFF;
     }

@@ -98,13 +98,15 @@ public final class AbiSwitch {
                 copyBack(d, gpa, arg, rc);
                 return rc;
             }
-            boolean claimed = EvtchnOp.isAbiSetupOp(cmd);
+            int claimedSize = EvtchnOp.abiSetupArgSize(cmd);
             for (Variants.Impl<EvtchnVariant> cand : variants.<EvtchnVariant>of(AbiVariant.FAMILY_EVTCHN)) {
                 op = setupOp(cand.service(), cmd);
                 if (op == null) {
                     continue;
                 }
-                claimed = true;
+                if (claimedSize < 0) {
+                    claimedSize = op.argSize();
+                }
                 if (!d.permits(cand.variant())) {
                     continue;
                 }
@@ -125,7 +127,13 @@ public final class AbiSwitch {
                 copyBack(d, gpa, arg, rc);
                 return rc;
             }
-            return claimed ? -XenErrno.EOPNOTSUPP : -XenErrno.ENOSYS;
+            if (claimedSize < 0) {
+                return -XenErrno.ENOSYS;
+            }
+            // do_event_channel_op copies the struct in before the ABI's code refuses: a bad
+            // pointer is -EFAULT even where the ABI is withheld (FIDELITY-GAPS E9).
+            copyIn(d, gpa, claimedSize);
+            return -XenErrno.EOPNOTSUPP;
         } finally {
             d.reopen(p -> Pollers.checkPollers(d, p.port()));
             d.eventLock.unlock();
@@ -143,7 +151,11 @@ public final class AbiSwitch {
 
     /** copy_from_guest of the op's struct; a bad address raises GuestFault before anything changed. */
     private static EvtchnSetupArg copyIn(Domain d, long gpa, EvtchnVariant.SetupOp op) {
-        byte[] raw = new byte[op.argSize()];
+        return copyIn(d, gpa, op.argSize());
+    }
+
+    private static EvtchnSetupArg copyIn(Domain d, long gpa, int size) {
+        byte[] raw = new byte[size];
         d.memory.read(gpa, raw, 0, raw.length);
         return new EvtchnSetupArg(raw);
     }
@@ -156,14 +168,17 @@ public final class AbiSwitch {
         }
     }
 
-    /** Moves every open port to the new ABI, carrying pending events over (Xen's setup_ports). */
+    /**
+     * Moves the ports to the new ABI, carrying pending events over: Xen's setup_ports
+     * (xen/common/event_fifo.c) walks every valid port below the old ABI's limit, free ones
+     * too, and takes the pending bit the guest's 2-level bitmap holds for it (FIDELITY-GAPS E13).
+     */
     private static void switchAbi(Domain d, EvtchnPortOps fresh, AbiVariant variant) {
         EvtchnPortOps old = d.ops;
-        for (int p = 1; p < d.validPorts(); p++) {
+        int limit = Math.min(d.validPorts(), old.maxPorts());
+        for (int p = 1; p < limit; p++) {
             Port chn = d.port(p);
-            if (chn.isOpen()) {
-                fresh.adopt(chn, old.isPending(chn));
-            }
+            fresh.adopt(chn, old.isPending(chn));
         }
         d.ops = fresh;
         d.evtchnVariant = variant;

@@ -10,6 +10,7 @@ import static io.xenabi.abi.XenErrno.ESRCH;
 import static io.xenabi.evtchn.EvtchnOp.*;
 
 import io.xenabi.abi.DomId;
+import io.xenabi.domain.DomainType;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.domain.impl.domains.GuestStruct;
@@ -71,12 +72,9 @@ public final class EventChannels {
         };
     }
 
-    /**
-     * The port of a one-word struct (send, the hot path): read in place when aligned, copied
-     * like any struct otherwise; a bad address raises GuestFault either way.
-     */
+    /** The port of a one-word struct (send, the hot path); a bad address raises GuestFault. */
     private static int readPort(Domain cur, long gpa) {
-        return (gpa & 3) == 0 ? cur.memory.read32(gpa + PORT) : GuestStruct.copyFrom(cur.memory, gpa, 4).u32(PORT);
+        return GuestStruct.u32At(cur.memory, gpa + PORT);
     }
 
     /** XSM_TARGET in the dummy policy: the domain itself or a privileged one. */
@@ -219,9 +217,12 @@ public final class EventChannels {
     }
 
     /**
-     * xenabi emulates no physical interrupts, so no domain is ever granted access to a PIRQ:
-     * Xen's answers are -EINVAL beyond {@code nr_pirqs} and -EPERM for a PV domain without
-     * access (xen/common/event_channel.c, evtchn_bind_pirq).
+     * Xen's {@code evtchn_bind_pirq} (xen/common/event_channel.c): -EINVAL beyond
+     * {@code nr_pirqs}; only a PV domain is asked for access (pirq_access_permitted), and
+     * xenabi emulates no physical interrupts, so a PV domain always gets -EPERM. A HVM or PVH
+     * domain is not asked and does no pirq_guest_bind: it gets a port bound to the PIRQ on
+     * vCPU 0, then -EEXIST while that port is open (FIDELITY-GAPS E3). Nothing ever raises such
+     * a port, as in Xen for a PIRQ no device interrupt is mapped to.
      */
     private long bindPirq(Domain d, long gpa) {
         GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, 12);
@@ -229,7 +230,16 @@ public final class EventChannels {
         if (pirq >= d.nrPirqs) {
             return -EINVAL;
         }
-        return -EPERM;
+        if (d.config.type() == DomainType.PV) {
+            return -EPERM;
+        }
+        int irq = (int) pirq;
+        return bindNew(d, s, BIND_PIRQ_PORT, () -> d.pirqToEvtchn[irq] != 0 ? -EEXIST : 0, () -> 0, chn -> {
+            chn.state = Port.ECS_PIRQ;
+            chn.pirq = irq;
+            chn.notifyVcpu = 0;
+            d.pirqToEvtchn[irq] = chn.port();
+        });
     }
 
     /** Xen's {@code evtchn_close}; {@code guest} is false when the toolstack tears down. */
@@ -266,7 +276,12 @@ public final class EventChannels {
         switch (chn1.state) {
             case Port.ECS_FREE, Port.ECS_RESERVED:
                 return -EINVAL;
-            case Port.ECS_UNBOUND, Port.ECS_IPI, Port.ECS_PIRQ:
+            case Port.ECS_UNBOUND, Port.ECS_IPI:
+                break;
+            case Port.ECS_PIRQ:
+                if (d1.pirqToEvtchn[chn1.pirq] == chn1.port()) {
+                    d1.pirqToEvtchn[chn1.pirq] = 0; // Xen: pirq->evtchn = 0
+                }
                 break;
             case Port.ECS_VIRQ: {
                 Vcpu v = d1.vcpus[virqType(chn1.virq) != VirqType.VCPU ? 0 : chn1.notifyVcpu];
@@ -425,6 +440,11 @@ public final class EventChannels {
                     chn.notifyVcpu = vcpu;
                     return 0;
                 case Port.ECS_UNBOUND, Port.ECS_INTERDOMAIN:
+                    chn.notifyVcpu = vcpu;
+                    return 0;
+                case Port.ECS_PIRQ:
+                    // Xen also moves the port to the vCPU's PIRQ list and sets the IRQ's
+                    // affinity; xenabi has neither.
                     chn.notifyVcpu = vcpu;
                     return 0;
                 default:

@@ -78,7 +78,13 @@ public final class SchedOps {
         return 0;
     }
 
-    /** Xen's do_poll (xen/common/sched/core.c). */
+    /**
+     * Xen's do_poll (xen/common/sched/core.c): an event to deliver ends the poll before any
+     * entry is read, then the entries are copied one at a time, so a pending entry ends it
+     * before a later entry that would fault (FIDELITY-GAPS E7). The list is not checked as a
+     * whole: guest_handle_okay only rejects Xen's own virtual range for a PV guest and nothing
+     * for a translated one, and xenabi's guest addresses have no such range.
+     */
     private long poll(Domain d, Vcpu v, long gpa) {
         GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, SchedOp.SIZEOF_SCHED_POLL);
         long portsGpa = s.u64(SchedOp.SCHED_POLL_PORTS);
@@ -87,17 +93,17 @@ public final class SchedOps {
         if (nrPorts > 128) {
             return -EINVAL;
         }
-        d.memory.checkRange(portsGpa, nrPorts * 4);
         long kicks = v.beginWait();
         v.pollEvtchn = -1;
         Pollers.setPollBit(d, v.id);
         try {
-            if (d.upcallPending(v.id) && !d.upcallMasked(v.id)) {
+            if (d.upcallPending(v.id) && !d.upcallMasked(v.id)) { // local_events_need_delivery
                 return 0;
             }
             int port = 0;
             for (int i = 0; i < nrPorts; i++) {
-                port = d.memory.read32(portsGpa + 4L * i);
+                // __copy_from_guest_offset: no alignment rule for the list (FIDELITY-GAPS E8)
+                port = GuestStruct.u32At(d.memory, portsGpa + 4L * i);
                 long rc = Pollers.portPoll(d, port);
                 if (rc != 0) {
                     return rc > 0 ? 0 : rc;
