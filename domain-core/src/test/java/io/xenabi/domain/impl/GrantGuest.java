@@ -141,7 +141,14 @@ final class GrantGuest {
 
     /** map_grant_ref of one element; returns the status, leaving handle/dev_bus_addr at arg. */
     int map(int dom, int ref, int flags, long hostAddr) {
+        return mapOver(dom, ref, flags, hostAddr, 0, 0);
+    }
+
+    /** As {@link #map}, with the OUT fields {@code handle} and {@code dev_bus_addr} set beforehand. */
+    int mapOver(int dom, int ref, int flags, long hostAddr, int handleBefore, long devBusAddrBefore) {
         clear(SIZEOF_MAP_GRANT_REF);
+        mem.write32(arg + MAP_HANDLE, handleBefore);
+        mem.write64(arg + MAP_DEV_BUS_ADDR, devBusAddrBefore);
         mem.write64(arg + MAP_HOST_ADDR, hostAddr);
         mem.write32(arg + MAP_FLAGS, flags);
         mem.write32(arg + MAP_REF, ref);

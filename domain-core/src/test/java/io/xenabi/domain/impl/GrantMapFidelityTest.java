@@ -100,7 +100,7 @@ class GrantMapFidelityTest {
         }
         copied = copy.get(20, TimeUnit.SECONDS);
         assertEquals(GNTST_general_error, mapped, "Xen: the pinned active entry is sub-page");
-        assertEquals(-1, mapper.handle(), "a refused map leaves no handle");
+        assertEquals(0, mapper.handle(), "a refused map leaves the guest's handle field alone (row G3)");
         assertEquals(GNTST_okay, copied);
         assertArrayEquals(data, page(mapper, PAGE_GFN + 1), "the copy went through the transitive grant");
         assertArrayEquals(before, page(mapper, MAP_GFN), "nothing was mapped at the host address");
@@ -175,5 +175,36 @@ class GrantMapFidelityTest {
         assertEquals(GNTST_general_error,
                 back.copy(MAP_GFN + 2, DomId.DOMID_SELF, 0, 10, front.domid, 0, 8, GNTCOPY_dest_gref));
         assertEquals(GTF_reading, front.accessBits(10), "the refused writable pins left GTF_writing clear");
+    }
+
+    /**
+     * Row G3. map_grant_ref writes {@code handle} and {@code dev_bus_addr} only on success: a map
+     * refused at any step leaves both as the guest wrote them and sets the status alone.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aFailedMapLeavesTheGuestsHandleAndBusAddressAlone(int v) {
+        useVersion(v, front, back);
+        GrantGuest tiny = new GrantGuest(hv, hv.create(DomainConfig.named("tiny").withMaxMaptrackFrames(0)));
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        front.grant(11, front.domid, PAGE_GFN, GTF_permit_access);
+        front.grant(12, back.domid, 1L << 30, GTF_permit_access);
+        front.grant(13, tiny.domid, PAGE_GFN, GTF_permit_access);
+        long at = GrantGuest.addr(MAP_GFN);
+        int[][] cases = {
+            {GNTST_bad_gntref, back.domid, front.domid, 10, 0},
+            {GNTST_bad_domain, back.domid, 4321, 10, GNTMAP_host_map},
+            {GNTST_no_space, tiny.domid, front.domid, 13, GNTMAP_host_map},
+            {GNTST_bad_gntref, back.domid, front.domid, 512 * 64, GNTMAP_host_map},
+            {GNTST_general_error, back.domid, front.domid, 11, GNTMAP_host_map | GNTMAP_device_map},
+            {GNTST_bad_page, back.domid, front.domid, 12, GNTMAP_device_map},
+        };
+        for (int[] c : cases) {
+            GrantGuest g = c[1] == tiny.domid ? tiny : back;
+            assertEquals(c[0], g.mapOver(c[2], c[3], c[4], at, 0x1234, 0xdeadL), "ref " + c[3]);
+            assertEquals(0x1234, g.handle(), "the handle is the guest's, ref " + c[3]);
+            assertEquals(0xdeadL, g.devBusAddr(), "dev_bus_addr is the guest's, ref " + c[3]);
+        }
+        assertEquals(0, front.accessBits(10));
     }
 }

@@ -207,7 +207,8 @@ public final class GrantTables {
         int flags = s.u32(MAP_FLAGS);
         int ref = s.u32(MAP_REF);
         int dom = s.u16(MAP_DOM);
-        s.put32(MAP_HANDLE, -1);
+        // A failed map writes only the status: handle and dev_bus_addr stay as the guest left
+        // them (map_grant_ref sets them on success alone: row G3).
         if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
             s.put16(MAP_STATUS, GNTST_bad_gntref);
             return;
