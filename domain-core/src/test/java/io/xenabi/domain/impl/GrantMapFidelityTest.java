@@ -207,4 +207,31 @@ class GrantMapFidelityTest {
         }
         assertEquals(0, front.accessBits(10));
     }
+
+    /**
+     * Row G2. Every successful map writes the frame's address to {@code dev_bus_addr}, a
+     * host-only one (no GNTMAP_device_map) too: a PV Linux backend reads it after a host map.
+     * xenabi's frame address is the granter's gfn address, the one a device map returns.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void everySuccessfulMapReturnsTheFramesAddressAsDevBusAddr(int v) {
+        useVersion(v, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.mapOver(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN), 0x1234, 0xdeadL));
+        assertEquals(GrantGuest.addr(PAGE_GFN), back.devBusAddr(), "host-only map");
+        int h = back.handle();
+        assertEquals(GNTST_okay, back.mapOver(front.domid, 10, GNTMAP_host_map | GNTMAP_readonly,
+                GrantGuest.addr(MAP_GFN + 1), 0x1234, 0xdeadL));
+        assertEquals(GrantGuest.addr(PAGE_GFN), back.devBusAddr(), "read-only host-only map");
+        int h2 = back.handle();
+        assertEquals(GNTST_okay, back.mapOver(front.domid, 10, GNTMAP_device_map, 0, 0x1234, 0xdeadL));
+        assertEquals(GrantGuest.addr(PAGE_GFN), back.devBusAddr(), "device map");
+        int h3 = back.handle();
+        assertEquals(GNTST_okay, back.unmap(GrantGuest.addr(MAP_GFN), GrantGuest.addr(PAGE_GFN), h),
+                "a host-only handle ignores the bus address");
+        assertEquals(GNTST_okay, back.unmap(GrantGuest.addr(MAP_GFN + 1), 0, h2));
+        assertEquals(GNTST_okay, back.unmap(0, GrantGuest.addr(PAGE_GFN), h3));
+        assertEquals(0, front.accessBits(10));
+    }
 }

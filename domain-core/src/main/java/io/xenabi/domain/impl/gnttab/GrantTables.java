@@ -260,10 +260,11 @@ public final class GrantTables {
             m.displaced = ld.memory.page(hostGfn);
             ld.physmap.mapForeign(hostGfn, rd.memory.page(frame), ro);
         }
-        if (dev) {
-            m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
-            s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
-        }
+        // Every successful map returns the frame's address as dev_bus_addr, a host-only one too
+        // (map_grant_ref: op->dev_bus_addr = mfn_to_maddr(mfn); row G2). xenabi has no machine
+        // addresses: a frame's address is the granter's gfn address, as for a device map.
+        m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
+        s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
         Grants.of(ld).install(handle, m);
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
     }
