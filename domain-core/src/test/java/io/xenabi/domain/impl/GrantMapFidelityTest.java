@@ -234,4 +234,35 @@ class GrantMapFidelityTest {
         assertEquals(GNTST_okay, back.unmap(0, GrantGuest.addr(PAGE_GFN), h3));
         assertEquals(0, front.accessBits(10));
     }
+
+    /**
+     * Row G4. map_grant_ref looks at host_addr only when it makes the mapping, after the ref and
+     * pin checks (create_grant_host_mapping), and a translated mapping takes the page the
+     * address falls in: an unaligned address with a bad ref is bad_gntref, with a good grant it
+     * maps. An address xenabi cannot map (beyond the mapper's RAM) is general_error there, the
+     * only failure create_grant_host_mapping has, with the pin and status bits taken back.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void theHostAddressIsCheckedOnlyWhenTheMappingIsMadeAfterTheRefAndPins(int v) {
+        useVersion(v, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        front.grant(11, front.domid, PAGE_GFN, GTF_permit_access);
+        long unaligned = GrantGuest.addr(MAP_GFN) + 8;
+        assertEquals(GNTST_bad_gntref, back.map(front.domid, 512 * 64, GNTMAP_host_map, unaligned));
+        assertEquals(GNTST_general_error, back.map(front.domid, 11, GNTMAP_host_map, unaligned), "granted to another");
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, unaligned));
+        int h = back.handle();
+        front.mem.write8(GrantGuest.addr(PAGE_GFN) + 9, 0x42);
+        assertEquals(0x42, back.mem.read8(GrantGuest.addr(MAP_GFN) + 9), "the page the address falls in is mapped");
+        assertEquals(GNTST_okay, back.unmap(unaligned, 0, h));
+
+        long beyondRam = GrantGuest.addr(1L << 40);
+        assertEquals(GNTST_bad_gntref, back.map(front.domid, 512 * 64, GNTMAP_host_map, beyondRam));
+        assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, beyondRam));
+        assertEquals(0, front.accessBits(10), "the failed mapping's pin and status bits are gone");
+        assertEquals(0, Grants.of(hv.parts().table().get(front.domid)).pinOf(10));
+        assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
+        Invariants.check(hv);
+    }
 }

@@ -222,11 +222,10 @@ public final class GrantTables {
         boolean host = (flags & GNTMAP_host_map) != 0;
         boolean dev = (flags & GNTMAP_device_map) != 0;
         boolean ro = (flags & GNTMAP_readonly) != 0;
+        // host_addr is looked at only when the mapping is made, after the ref and pin checks
+        // (create_grant_host_mapping, row G4), and its offset in the page is ignored, as the
+        // translated create_grant_p2m_mapping does (addr >> PAGE_SHIFT).
         long hostGfn = hostAddr >>> GuestPage.PAGE_SHIFT;
-        if (host && ((hostAddr & (GuestPage.PAGE_SIZE - 1)) != 0 || !ld.memory.isValidGfn(hostGfn))) {
-            s.put16(MAP_STATUS, GNTST_bad_virt_addr);
-            return;
-        }
         // The handle is taken first, as Xen does, but its mapping is published only once complete:
         // an unmap racing on a guessed handle finds nothing there until then.
         int handle = Grants.of(ld).newHandle(null);
@@ -245,6 +244,12 @@ public final class GrantTables {
             }
         } finally {
             rg.lock.unlock();
+        }
+        if (status == GNTST_okay && host && !ld.memory.isValidGfn(hostGfn)) {
+            // create_grant_host_mapping failed: GNTST_general_error (its only failure), and
+            // map_grant_ref's undo_out takes the pin and the status bits back.
+            status = GNTST_general_error;
+            unpin(rg, ref, ro, host, dev);
         }
         if (status != GNTST_okay) {
             Grants.of(ld).freeHandle(handle);
@@ -282,8 +287,7 @@ public final class GrantTables {
         if (ref < 0 || ref >= rg.nrEntries()) {
             return GNTST_bad_gntref;
         }
-        int incr = (host ? (ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc) : 0)
-                | (dev ? (ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc) : 0);
+        int incr = pinIncr(ro, host, dev);
         Active act = rg.active(ref);
         if (act.pin != 0 && (act.domid != ld.domid || (act.pin & Grants.overflowMask(incr)) != 0 || act.subPage)) {
             return GNTST_general_error;
@@ -310,6 +314,24 @@ public final class GrantTables {
         }
         act.pin += incr;
         return GNTST_okay;
+    }
+
+    /** map_grant_ref's pin_incr: one pin on each counter the map's flags name. */
+    private static int pinIncr(boolean ro, boolean host, boolean dev) {
+        return (host ? (ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc) : 0)
+                | (dev ? (ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc) : 0);
+    }
+
+    /** map_grant_ref's undo_out: takes back a pin {@link #pinForMap} gave, with its status bits. */
+    private static void unpin(Grants rg, int ref, boolean ro, boolean host, boolean dev) {
+        rg.enter();
+        try {
+            Active act = rg.active(ref);
+            act.pin -= pinIncr(ro, host, dev);
+            Grants.releaseStatus(rg, ref, act); // a mapped grant is never transitive
+        } finally {
+            rg.lock.unlock();
+        }
     }
 
     private void unmap(Domain ld, GuestStruct s) {
