@@ -265,4 +265,35 @@ class GrantMapFidelityTest {
         assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
         Invariants.check(hv);
     }
+
+    /**
+     * Row G6. put_maptrack_handle puts a freed handle at the tail of the free list, and a new
+     * maptrack frame's entries after the first go to its head: map (handle 0), unmap, map again
+     * gives handle 1; freed handles come back in the order they were freed, after the frame's.
+     */
+    @Test
+    void aFreedMaptrackHandleGoesToTheTailOfTheFreeList() {
+        useVersion(1, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        long at = GrantGuest.addr(MAP_GFN);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, at));
+        assertEquals(0, back.handle());
+        assertEquals(GNTST_okay, back.unmap(at, 0, 0));
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, at));
+        assertEquals(1, back.handle(), "handle 0 went to the tail");
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_device_map, 0));
+        assertEquals(2, back.handle());
+        assertEquals(GNTST_okay, back.unmap(0, GrantGuest.addr(PAGE_GFN), 2));
+        assertEquals(GNTST_okay, back.unmap(at, 0, 1));
+        for (int h = 3; h < Grants.MAPTRACK_PER_PAGE; h++) {
+            front.grant(10 + h, back.domid, PAGE_GFN, GTF_permit_access); // one pin per ref: no counter fills
+            assertEquals(GNTST_okay, back.map(front.domid, 10 + h, GNTMAP_device_map, 0));
+            assertEquals(h, back.handle());
+        }
+        int[] freedOrder = {0, 2, 1};
+        for (int h : freedOrder) {
+            assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_device_map | GNTMAP_readonly, 0));
+            assertEquals(h, back.handle(), "freed handles in the order they were freed");
+        }
+    }
 }

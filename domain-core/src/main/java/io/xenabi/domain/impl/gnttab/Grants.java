@@ -48,6 +48,8 @@ public final class Grants implements GrantTable {
     }
     /** struct grant_mapping is 16 bytes: 256 handles per maptrack frame. */
     public static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
+    /** Xen's MAPTRACK_TAIL: the end of a maptrack free list. */
+    static final int MAPTRACK_TAIL = -1;
 
     /** The domain's grant table, or null before a base grant-table version is present. */
     public static Grants of(Domain d) {
@@ -121,7 +123,6 @@ public final class Grants implements GrantTable {
     /** When true, nobody waits for a swap to end (the framework is stopping). */
     public java.util.function.BooleanSupplier abandon = () -> false;
     public final int maxFrames;
-    public final int maxMaptrack;
     public volatile AbiVariant variant;
     public volatile GrantVersion version;
     private final List<GuestPage> shared = new ArrayList<>();
@@ -131,13 +132,18 @@ public final class Grants implements GrantTable {
     private Active[] active = new Active[0];
 
     public final ReentrantLock maptrackLock = new ReentrantLock();
-    private final List<Mapping> maptrack = new ArrayList<>();
-    private final List<Integer> freeHandles = new ArrayList<>();
+    /** The maptrack entries, {@link #MAPTRACK_PER_PAGE} per frame: its length is Xen's maptrack_limit. */
+    private Mapping[] maptrack = new Mapping[0];
+    /** The next entry of the free list a free entry is on (Xen keeps it in grant_mapping.ref). */
+    private int[] maptrackNext = new int[0];
+    private final int maxMaptrackFrames;
+    private int freeHead = MAPTRACK_TAIL;
+    private int freeTail = MAPTRACK_TAIL;
 
     Grants(Domain domain, int maxFrames, int maxMaptrackFrames) {
         this.domain = domain;
         this.maxFrames = maxFrames;
-        this.maxMaptrack = (int) Math.min(Integer.MAX_VALUE, (long) maxMaptrackFrames * MAPTRACK_PER_PAGE);
+        this.maxMaptrackFrames = maxMaptrackFrames;
         this.sharedGfn = new long[maxFrames];
         this.statusGfn = new long[maxFrames];
         Arrays.fill(sharedGfn, INVALID_GFN);
@@ -304,32 +310,54 @@ public final class Grants implements GrantTable {
     // ------------------------------------------------------------ maptrack (this domain maps)
 
     /**
-     * get_maptrack_handle: a free handle, or -1 when the limit is reached. {@code m} may be null
-     * to reserve the handle until {@link #install} publishes its finished mapping.
+     * get_maptrack_handle (xen/common/grant_table.c): the head of the free list; when the list is
+     * empty, a new maptrack frame (while fewer than max_maptrack_frames exist) whose first entry
+     * is returned and whose other 255 go to the head of the list; -1 when neither is left.
+     * {@code m} may be null to reserve the handle until {@link #install} publishes its finished
+     * mapping.
      */
     public int newHandle(Mapping m) {
         maptrackLock.lock();
         try {
-            if (!freeHandles.isEmpty()) {
-                int h = freeHandles.remove(freeHandles.size() - 1);
-                maptrack.set(h, m);
-                return h;
-            }
-            if (maptrack.size() >= maxMaptrack) {
+            int h = freeHead;
+            if (h != MAPTRACK_TAIL) {
+                freeHead = maptrackNext[h];
+                if (freeHead == MAPTRACK_TAIL) {
+                    freeTail = MAPTRACK_TAIL;
+                }
+            } else if (maptrack.length / MAPTRACK_PER_PAGE < maxMaptrackFrames) {
+                h = growMaptrack();
+            } else {
                 return -1;
             }
-            maptrack.add(m);
-            return maptrack.size() - 1;
+            maptrack[h] = m;
+            return h;
         } finally {
             maptrackLock.unlock();
         }
+    }
+
+    /** A new maptrack frame (maptrack lock held): returns its first handle, the rest go to the list's head. */
+    private int growMaptrack() {
+        int first = maptrack.length;
+        maptrack = Arrays.copyOf(maptrack, first + MAPTRACK_PER_PAGE);
+        maptrackNext = Arrays.copyOf(maptrackNext, first + MAPTRACK_PER_PAGE);
+        for (int i = first + 1; i < first + MAPTRACK_PER_PAGE - 1; i++) {
+            maptrackNext[i] = i + 1;
+        }
+        maptrackNext[first + MAPTRACK_PER_PAGE - 1] = freeHead;
+        if (freeTail == MAPTRACK_TAIL) {
+            freeTail = first + MAPTRACK_PER_PAGE - 1;
+        }
+        freeHead = first + 1;
+        return first;
     }
 
     /** Publishes the mapping of a handle reserved with {@code newHandle(null)}. */
     public void install(int handle, Mapping m) {
         maptrackLock.lock();
         try {
-            maptrack.set(handle, m);
+            maptrack[handle] = m;
         } finally {
             maptrackLock.unlock();
         }
@@ -338,17 +366,27 @@ public final class Grants implements GrantTable {
     public Mapping mapping(long handle) {
         maptrackLock.lock();
         try {
-            return handle >= 0 && handle < maptrack.size() ? maptrack.get((int) handle) : null;
+            return handle >= 0 && handle < maptrack.length ? maptrack[(int) handle] : null;
         } finally {
             maptrackLock.unlock();
         }
     }
 
+    /**
+     * put_maptrack_handle: a freed handle goes to the TAIL of the free list (row G6), so a map
+     * after an unmap gets the next handle, not the one just freed.
+     */
     public void freeHandle(int handle) {
         maptrackLock.lock();
         try {
-            maptrack.set(handle, null);
-            freeHandles.add(handle);
+            maptrack[handle] = null;
+            maptrackNext[handle] = MAPTRACK_TAIL;
+            if (freeTail == MAPTRACK_TAIL) {
+                freeHead = handle;
+            } else {
+                maptrackNext[freeTail] = handle;
+            }
+            freeTail = handle;
         } finally {
             maptrackLock.unlock();
         }
@@ -359,8 +397,8 @@ public final class Grants implements GrantTable {
         maptrackLock.lock();
         try {
             List<Integer> out = new ArrayList<>();
-            for (int h = 0; h < maptrack.size(); h++) {
-                if (maptrack.get(h) != null) {
+            for (int h = 0; h < maptrack.length; h++) {
+                if (maptrack[h] != null) {
                     out.add(h);
                 }
             }
@@ -374,7 +412,7 @@ public final class Grants implements GrantTable {
     public int mappingsInUse() {
         maptrackLock.lock();
         try {
-            return (int) maptrack.stream().filter(m -> m != null).count();
+            return (int) Arrays.stream(maptrack).filter(m -> m != null).count();
         } finally {
             maptrackLock.unlock();
         }
