@@ -290,10 +290,76 @@ class GrantMapFidelityTest {
             assertEquals(GNTST_okay, back.map(front.domid, 10 + h, GNTMAP_device_map, 0));
             assertEquals(h, back.handle());
         }
-        int[] freedOrder = {0, 2, 1};
+        int[] freedOrder = {0, 2}; // then 1, the list's last entry, is kept (row G7)
         for (int h : freedOrder) {
             assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_device_map | GNTMAP_readonly, 0));
             assertEquals(h, back.handle(), "freed handles in the order they were freed");
         }
+    }
+
+    /** Maps {@code front}'s refs 10.. on the given vCPU, one device pin each, until refused: the handles. */
+    private java.util.List<Integer> mapUntilRefused(GrantGuest g, int firstRef) {
+        java.util.List<Integer> handles = new java.util.ArrayList<>();
+        for (int ref = firstRef; ref < 512; ref++) {
+            front.grant(ref, g.domid, PAGE_GFN, GTF_permit_access);
+            int st = g.map(front.domid, ref, GNTMAP_device_map, 0);
+            if (st != GNTST_okay) {
+                assertEquals(GNTST_no_space, st);
+                return handles;
+            }
+            handles.add(g.handle());
+        }
+        throw new AssertionError("never refused");
+    }
+
+    /**
+     * Row G7. Each vCPU has its own maptrack free list, and _get_maptrack_handle never takes a
+     * list's last entry (free entries are added at the tail). With max_maptrack_frames=1 and one
+     * vCPU the domain gets 255 handles, not 256: handle 255 stays on the list. A handle freed then
+     * goes behind it, so the next map gets 255 and the freed one is kept in its turn.
+     */
+    @Test
+    void oneVcpuWithOneMaptrackFrameGets255Handles() {
+        GrantGuest one = new GrantGuest(hv, hv.create(DomainConfig.named("one").withMaxMaptrackFrames(1)));
+        useVersion(1, front, one);
+        java.util.List<Integer> handles = mapUntilRefused(one, 10);
+        assertEquals(255, handles.size());
+        assertEquals(java.util.stream.IntStream.range(0, 255).boxed().toList(), handles);
+        assertEquals(GNTST_okay, one.unmap(0, GrantGuest.addr(PAGE_GFN), 7));
+        assertEquals(GNTST_okay, one.map(front.domid, 10 + 7, GNTMAP_device_map, 0));
+        assertEquals(255, one.handle(), "the kept entry is used once another is behind it");
+        assertEquals(GNTST_no_space, one.map(front.domid, 300, GNTMAP_device_map, 0), "now 7 is the last entry");
+        assertEquals(255, Grants.of(hv.parts().table().get(one.domid)).mappingsInUse());
+        Invariants.check(hv);
+    }
+
+    /**
+     * Row G7, the model's other half: the vCPU is the one the hypercall came in on. A second
+     * vCPU with no list of its own, once no frame is left, steals one entry to start its list
+     * and another to use (steal_maptrack_handle); each vCPU keeps its last entry, so two vCPUs
+     * get 254 handles of one frame, and a handle goes back to the list of the vCPU that took it.
+     */
+    @Test
+    void eachVcpuKeepsItsOwnFreeListAndItsLastEntry() {
+        GrantGuest two = new GrantGuest(hv, hv.create(DomainConfig.named("two").withVcpus(2).withMaxMaptrackFrames(1)));
+        useVersion(1, front, two);
+        GrantGuest second = two.onVcpu(1);
+        front.grant(10, two.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, two.map(front.domid, 10, GNTMAP_device_map, 0));
+        assertEquals(0, two.handle(), "vCPU 0 takes the frame");
+        front.grant(11, two.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, second.map(front.domid, 11, GNTMAP_device_map, 0));
+        assertEquals(2, second.handle(), "vCPU 1 stole 1 to start its list, and 2");
+        java.util.List<Integer> more = mapUntilRefused(second, 12);
+        assertEquals(252, more.size(), "254 in all: vCPU 0 keeps 255, vCPU 1 keeps 1");
+        assertEquals(GNTST_okay, second.unmap(0, GrantGuest.addr(PAGE_GFN), 2), "2 goes behind 1 on vCPU 1's list");
+        assertEquals(GNTST_okay, two.map(front.domid, 10, GNTMAP_device_map | GNTMAP_readonly, 0));
+        assertEquals(1, two.handle(), "vCPU 0 keeps 255 and steals vCPU 1's head");
+        assertEquals(GNTST_okay, two.unmap(0, GrantGuest.addr(PAGE_GFN), 1), "1 is vCPU 0's now: behind 255");
+        assertEquals(GNTST_okay, two.map(front.domid, 10, GNTMAP_device_map | GNTMAP_readonly, 0));
+        assertEquals(255, two.handle());
+        assertEquals(GNTST_no_space, second.map(front.domid, 10, GNTMAP_device_map | GNTMAP_readonly, 0),
+                "vCPU 1 keeps 2, vCPU 0 keeps 1");
+        Invariants.check(hv);
     }
 }

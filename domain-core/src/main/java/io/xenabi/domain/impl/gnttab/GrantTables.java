@@ -51,7 +51,8 @@ public final class GrantTables {
         this.versions = new GrantVersionSwitch(table, variants);
     }
 
-    public long op(Domain cur, int cmd, long gpa, long count) {
+    /** One grant_table_op of domain {@code cur} issued on its vCPU {@code vcpu} (Xen's current). */
+    public long op(Domain cur, int vcpu, int cmd, long gpa, long count) {
         // count is an unsigned int in do_grant_table_op: the register's upper half is dropped,
         // and only what reads as negative as an int is -EINVAL (row G14).
         if ((int) count < 0) {
@@ -63,7 +64,7 @@ public final class GrantTables {
         cmd &= GNTTABOP_CMD_MASK;
         int n = (int) count;
         return switch (cmd) {
-            case GNTTABOP_map_grant_ref -> batch(cur, gpa, n, SIZEOF_MAP_GRANT_REF, this::map);
+            case GNTTABOP_map_grant_ref -> batch(cur, gpa, n, SIZEOF_MAP_GRANT_REF, (d, s) -> map(d, vcpu, s));
             case GNTTABOP_unmap_grant_ref -> batch(cur, gpa, n, SIZEOF_UNMAP_GRANT_REF, UNMAP_STATUS, this::unmap);
             case GNTTABOP_unmap_and_replace -> batch(cur, gpa, n, SIZEOF_UNMAP_AND_REPLACE, this::unmapAndReplace);
             case GNTTABOP_copy -> batch(cur, gpa, n, SIZEOF_COPY, COPY_STATUS, copy::copy);
@@ -202,7 +203,7 @@ public final class GrantTables {
 
     // ------------------------------------------------------------ map / unmap
 
-    private void map(Domain ld, GuestStruct s) {
+    private void map(Domain ld, int vcpu, GuestStruct s) {
         long hostAddr = s.u64(MAP_HOST_ADDR);
         int flags = s.u32(MAP_FLAGS);
         int ref = s.u32(MAP_REF);
@@ -228,7 +229,7 @@ public final class GrantTables {
         long hostGfn = hostAddr >>> GuestPage.PAGE_SHIFT;
         // The handle is taken first, as Xen does, but its mapping is published only once complete:
         // an unmap racing on a guessed handle finds nothing there until then.
-        int handle = Grants.of(ld).newHandle(null);
+        int handle = Grants.of(ld).newHandle(vcpu, null);
         if (handle < 0) {
             s.put16(MAP_STATUS, GNTST_no_space);
             return;

@@ -136,14 +136,21 @@ public final class Grants implements GrantTable {
     private Mapping[] maptrack = new Mapping[0];
     /** The next entry of the free list a free entry is on (Xen keeps it in grant_mapping.ref). */
     private int[] maptrackNext = new int[0];
+    /** The vCPU whose free list an entry goes back to (Xen's grant_mapping.vcpu). */
+    private int[] maptrackVcpu = new int[0];
     private final int maxMaptrackFrames;
-    private int freeHead = MAPTRACK_TAIL;
-    private int freeTail = MAPTRACK_TAIL;
+    /** Each vCPU's free list (Xen's v->maptrack_head and v->maptrack_tail), by vCPU id. */
+    private final int[] freeHead;
+    private final int[] freeTail;
 
     Grants(Domain domain, int maxFrames, int maxMaptrackFrames) {
         this.domain = domain;
         this.maxFrames = maxFrames;
         this.maxMaptrackFrames = maxMaptrackFrames;
+        this.freeHead = new int[Math.max(1, domain.vcpus.length)];
+        this.freeTail = new int[freeHead.length];
+        Arrays.fill(freeHead, MAPTRACK_TAIL);
+        Arrays.fill(freeTail, MAPTRACK_TAIL);
         this.sharedGfn = new long[maxFrames];
         this.statusGfn = new long[maxFrames];
         Arrays.fill(sharedGfn, INVALID_GFN);
@@ -310,25 +317,44 @@ public final class Grants implements GrantTable {
     // ------------------------------------------------------------ maptrack (this domain maps)
 
     /**
-     * get_maptrack_handle (xen/common/grant_table.c): the head of the free list; when the list is
-     * empty, a new maptrack frame (while fewer than max_maptrack_frames exist) whose first entry
-     * is returned and whose other 255 go to the head of the list; -1 when neither is left.
+     * get_maptrack_handle (xen/common/grant_table.c) for a map issued on {@code vcpu}: each vCPU
+     * of the domain has its own free list, and the hypercall door's vCPU index is Xen's
+     * {@code current}. A list always keeps its last entry (_get_maptrack_handle: new free
+     * entries are added at the tail), so a vCPU whose list holds one entry gets none from it. It
+     * then takes a new maptrack frame while fewer than max_maptrack_frames exist (the first entry
+     * is returned, the other 255 go to the head of its list), or else steals from the vCPUs'
+     * lists, each keeping its last entry, after first stealing an entry to start a list of its
+     * own if it has none (steal_maptrack_handle). Xen picks the first victim at random; xenabi
+     * starts at the next vCPU, one of the orders Xen may take. So one vCPU with
+     * max_maptrack_frames=1 gets 255 handles (row G7). Returns -1 when no handle is left.
      * {@code m} may be null to reserve the handle until {@link #install} publishes its finished
-     * mapping.
+     * mapping. One lock serves every list: the outcomes are those of some order of Xen's.
      */
-    public int newHandle(Mapping m) {
+    public int newHandle(int vcpu, Mapping m) {
         maptrackLock.lock();
         try {
-            int h = freeHead;
-            if (h != MAPTRACK_TAIL) {
-                freeHead = maptrackNext[h];
-                if (freeHead == MAPTRACK_TAIL) {
-                    freeTail = MAPTRACK_TAIL;
+            int v = vcpu >= 0 && vcpu < freeHead.length ? vcpu : 0;
+            int h = takeFree(v);
+            if (h == MAPTRACK_TAIL) {
+                if (maptrack.length / MAPTRACK_PER_PAGE < maxMaptrackFrames) {
+                    h = growMaptrack(v);
+                } else {
+                    if (freeTail[v] == MAPTRACK_TAIL) {
+                        int sentinel = steal(v);
+                        if (sentinel == MAPTRACK_TAIL) {
+                            return -1;
+                        }
+                        maptrackNext[sentinel] = MAPTRACK_TAIL;
+                        freeTail[v] = sentinel;
+                        if (freeHead[v] == MAPTRACK_TAIL) {
+                            freeHead[v] = sentinel;
+                        }
+                    }
+                    h = steal(v);
+                    if (h == MAPTRACK_TAIL) {
+                        return -1;
+                    }
                 }
-            } else if (maptrack.length / MAPTRACK_PER_PAGE < maxMaptrackFrames) {
-                h = growMaptrack();
-            } else {
-                return -1;
             }
             maptrack[h] = m;
             return h;
@@ -337,19 +363,48 @@ public final class Grants implements GrantTable {
         }
     }
 
-    /** A new maptrack frame (maptrack lock held): returns its first handle, the rest go to the list's head. */
-    private int growMaptrack() {
+    /** _get_maptrack_handle: the head of {@code v}'s list, never its last entry; or MAPTRACK_TAIL. */
+    private int takeFree(int v) {
+        int head = freeHead[v];
+        if (head == MAPTRACK_TAIL || maptrackNext[head] == MAPTRACK_TAIL) {
+            return MAPTRACK_TAIL;
+        }
+        freeHead[v] = maptrackNext[head];
+        return head;
+    }
+
+    /** steal_maptrack_handle: an entry from some vCPU's list, from now on {@code thief}'s. */
+    private int steal(int thief) {
+        for (int k = 1; k <= freeHead.length; k++) {
+            int victim = (thief + k) % freeHead.length;
+            int h = takeFree(victim);
+            if (h != MAPTRACK_TAIL) {
+                maptrackVcpu[h] = thief;
+                return h;
+            }
+        }
+        return MAPTRACK_TAIL;
+    }
+
+    /**
+     * A new maptrack frame for vCPU {@code v} (maptrack lock held): returns its first handle; the
+     * other 255 go to the head of {@code v}'s list, the last of them its tail if it had none.
+     */
+    private int growMaptrack(int v) {
         int first = maptrack.length;
-        maptrack = Arrays.copyOf(maptrack, first + MAPTRACK_PER_PAGE);
-        maptrackNext = Arrays.copyOf(maptrackNext, first + MAPTRACK_PER_PAGE);
-        for (int i = first + 1; i < first + MAPTRACK_PER_PAGE - 1; i++) {
+        int last = first + MAPTRACK_PER_PAGE - 1;
+        maptrack = Arrays.copyOf(maptrack, last + 1);
+        maptrackNext = Arrays.copyOf(maptrackNext, last + 1);
+        maptrackVcpu = Arrays.copyOf(maptrackVcpu, last + 1);
+        for (int i = first; i <= last; i++) {
             maptrackNext[i] = i + 1;
+            maptrackVcpu[i] = v;
         }
-        maptrackNext[first + MAPTRACK_PER_PAGE - 1] = freeHead;
-        if (freeTail == MAPTRACK_TAIL) {
-            freeTail = first + MAPTRACK_PER_PAGE - 1;
+        maptrackNext[last] = freeHead[v];
+        if (freeTail[v] == MAPTRACK_TAIL) {
+            freeTail[v] = last;
         }
-        freeHead = first + 1;
+        freeHead[v] = first + 1;
         return first;
     }
 
@@ -373,20 +428,21 @@ public final class Grants implements GrantTable {
     }
 
     /**
-     * put_maptrack_handle: a freed handle goes to the TAIL of the free list (row G6), so a map
-     * after an unmap gets the next handle, not the one just freed.
+     * put_maptrack_handle: a freed handle goes to the TAIL of the free list of the vCPU it
+     * belongs to (row G6), so a map after an unmap gets the next handle, not the one just freed.
      */
     public void freeHandle(int handle) {
         maptrackLock.lock();
         try {
             maptrack[handle] = null;
             maptrackNext[handle] = MAPTRACK_TAIL;
-            if (freeTail == MAPTRACK_TAIL) {
-                freeHead = handle;
+            int v = maptrackVcpu[handle];
+            if (freeTail[v] == MAPTRACK_TAIL) {
+                freeHead[v] = handle; // not reached: an entry's vCPU always has a list
             } else {
-                maptrackNext[freeTail] = handle;
+                maptrackNext[freeTail[v]] = handle;
             }
-            freeTail = handle;
+            freeTail[v] = handle;
         } finally {
             maptrackLock.unlock();
         }
