@@ -168,12 +168,21 @@ final class GrantGuest {
     }
 
     int unmap(long hostAddr, long devBusAddr, int handle) {
+        return unmapOp(GNTTABOP_unmap_grant_ref, hostAddr, devBusAddr, handle);
+    }
+
+    int unmapAndReplace(long hostAddr, long newAddr, int handle) {
+        return unmapOp(GNTTABOP_unmap_and_replace, hostAddr, newAddr, handle);
+    }
+
+    /** unmap_grant_ref and unmap_and_replace share one layout: host_addr, dev_bus_addr or new_addr, handle, status. */
+    private int unmapOp(int cmd, long hostAddr, long second, int handle) {
         clear(SIZEOF_UNMAP_GRANT_REF);
         mem.write64(arg + UNMAP_HOST_ADDR, hostAddr);
-        mem.write64(arg + UNMAP_DEV_BUS_ADDR, devBusAddr);
+        mem.write64(arg + UNMAP_DEV_BUS_ADDR, second);
         mem.write32(arg + UNMAP_HANDLE, handle);
-        if (op(GNTTABOP_unmap_grant_ref, arg, 1) != 0) {
-            throw new AssertionError("unmap_grant_ref hypercall failed");
+        if (op(cmd, arg, 1) != 0) {
+            throw new AssertionError("grant_table_op " + cmd + " failed");
         }
         return status(UNMAP_STATUS);
     }

@@ -362,4 +362,31 @@ class GrantMapFidelityTest {
                 "vCPU 1 keeps 2, vCPU 0 keeps 1");
         Invariants.check(hv);
     }
+
+    /**
+     * Row G18. unmap_and_replace checks the handle first (bad_handle) and looks at new_addr only
+     * when it undoes the host part (replace_grant_host_mapping): there a new_addr that maps
+     * nothing is general_error and the mapping stays; with no host part to undo new_addr is never
+     * looked at; an unaligned new_addr names the page it falls in.
+     */
+    @Test
+    void unmapAndReplaceChecksTheHandleFirstAndTheNewAddressOnlyWhenItReplaces() {
+        useVersion(1, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        long at = GrantGuest.addr(MAP_GFN);
+        long beyondRam = GrantGuest.addr(1L << 40);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, at));
+        int h = back.handle();
+        assertEquals(GNTST_bad_handle, back.unmapAndReplace(at, beyondRam, 100000));
+        assertEquals(GNTST_bad_handle, back.unmapAndReplace(GrantGuest.addr(1), GrantGuest.addr(2) + 1, 100000));
+        assertEquals(GNTST_general_error, back.unmapAndReplace(at, beyondRam, h));
+        assertEquals(GTF_reading | GTF_writing, front.accessBits(10), "the mapping stays");
+        assertEquals(GNTST_okay, back.unmapAndReplace(0, beyondRam, h), "no host part undone: nothing looked at");
+        assertEquals(1, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
+        back.mem.write8(GrantGuest.addr(MAP_GFN + 9) + 1, 0x77);
+        assertEquals(GNTST_okay, back.unmapAndReplace(at, GrantGuest.addr(MAP_GFN + 9) + 0x123, h));
+        assertEquals(0x77, back.mem.read8(at + 1), "the page new_addr falls in took the mapping's place");
+        assertEquals(0, front.accessBits(10));
+        Invariants.check(hv);
+    }
 }

@@ -341,12 +341,10 @@ public final class GrantTables {
     }
 
     private void unmapAndReplace(Domain ld, GuestStruct s) {
+        // new_addr is looked at only when the host part is undone, after the handle checks
+        // (replace_grant_host_mapping; row G18); its offset in the page is ignored.
         long newAddr = s.u64(UNMAP_REPLACE_NEW_ADDR);
         long newGfn = newAddr == 0 ? -1 : newAddr >>> GuestPage.PAGE_SHIFT;
-        if (newGfn != -1 && ((newAddr & (GuestPage.PAGE_SIZE - 1)) != 0 || !ld.memory.isValidGfn(newGfn))) {
-            s.put16(UNMAP_REPLACE_STATUS, GNTST_bad_virt_addr);
-            return;
-        }
         s.put16(UNMAP_REPLACE_STATUS, unmapCommon(ld, s.u64(UNMAP_REPLACE_HOST_ADDR), 0,
                 s.u32AsLong(UNMAP_REPLACE_HANDLE), newGfn));
     }
@@ -380,6 +378,11 @@ public final class GrantTables {
                 return GNTST_bad_dev_addr;
             }
             undoHost = hostAddr != 0 && (m.flags & GNTMAP_host_map) != 0;
+            // replace_grant_host_mapping's failures are all GNTST_general_error: a new_addr that
+            // maps nothing (beyond the RAM here), or a host_addr that does not map the frame.
+            if (undoHost && replaceGfn >= 0 && !ld.memory.isValidGfn(replaceGfn)) {
+                return GNTST_general_error;
+            }
             if (undoHost && (hostAddr >>> GuestPage.PAGE_SHIFT) != m.hostGfn) {
                 return GNTST_general_error;
             }
