@@ -389,4 +389,46 @@ class GrantMapFidelityTest {
         assertEquals(0, front.accessBits(10));
         Invariants.check(hv);
     }
+
+    /**
+     * Row G21. unmap_common checks of host_addr only that it maps the handle's frame
+     * (replace_grant_host_mapping): with one ref mapped at M (h1) and M+1 (h2), an unmap of h1
+     * at M+1 succeeds, takes the mapping at M+1 away and frees h1, while M goes on mapping the
+     * frame; h2 then unmaps at M, not at M+1. An address mapping another frame is general_error.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void anUnmapNeedsOnlyAnAddressThatMapsTheHandlesFrame(int v) {
+        useVersion(v, front, back);
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        front.grant(11, back.domid, PAGE_GFN + 1, GTF_permit_access);
+        front.mem.write8(GrantGuest.addr(PAGE_GFN), 0x5A);
+        front.mem.write8(GrantGuest.addr(PAGE_GFN + 1), 0x6B);
+        long m0 = GrantGuest.addr(MAP_GFN);
+        long m1 = GrantGuest.addr(MAP_GFN + 1);
+        long m2 = GrantGuest.addr(MAP_GFN + 2);
+        back.mem.write8(m1, 0x11);
+        byte[] ownAtM1 = page(back, MAP_GFN + 1);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, m0));
+        int h1 = back.handle();
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, m1));
+        int h2 = back.handle();
+        assertEquals(GNTST_okay, back.map(front.domid, 11, GNTMAP_host_map, m2));
+        int h3 = back.handle();
+        assertEquals(GNTST_general_error, back.unmap(m2, 0, h1), "M+2 maps another frame");
+        assertEquals(GNTST_okay, back.unmap(m1, 0, h1), "M+1 maps h1's frame");
+        assertArrayEquals(ownAtM1, page(back, MAP_GFN + 1), "the mapping at M+1 is gone, the back's page is back");
+        assertEquals(0x5A, back.mem.read8(m0), "M still maps the frame");
+        assertEquals(GNTST_bad_handle, back.unmap(m0, 0, h1), "h1 is free");
+        Grants granter = Grants.of(hv.parts().table().get(front.domid));
+        assertEquals(Grants.GNTPIN_hstw_inc, granter.pinOf(10), "h2's pin is left");
+        assertEquals(GNTST_general_error, back.unmap(m1, 0, h2), "M+1 no longer maps the frame");
+        assertEquals(GNTST_okay, back.unmap(m0, 0, h2));
+        assertEquals(0, granter.pinOf(10));
+        assertEquals(0, front.accessBits(10));
+        assertEquals(0x6B, back.mem.read8(m2));
+        assertEquals(GNTST_okay, back.unmap(m2, 0, h3));
+        assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
+        Invariants.check(hv);
+    }
 }

@@ -263,8 +263,8 @@ public final class GrantTables {
         m.flags = flags & (GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly);
         if (host) {
             m.hostGfn = hostGfn;
-            m.displaced = ld.memory.page(hostGfn);
-            ld.physmap.mapForeign(hostGfn, rd.memory.page(frame), ro);
+            m.page = rd.memory.page(frame);
+            Grants.of(ld).hostMap(hostGfn, m.page, ro);
         }
         // Every successful map returns the frame's address as dev_bus_addr, a host-only one too
         // (map_grant_ref: op->dev_bus_addr = mfn_to_maddr(mfn); row G2). xenabi has no machine
@@ -337,7 +337,7 @@ public final class GrantTables {
 
     private void unmap(Domain ld, GuestStruct s) {
         s.put16(UNMAP_STATUS, unmapCommon(ld, s.u64(UNMAP_HOST_ADDR), s.u64(UNMAP_DEV_BUS_ADDR),
-                s.u32AsLong(UNMAP_HANDLE), -1));
+                s.u32AsLong(UNMAP_HANDLE), -1, false));
     }
 
     private void unmapAndReplace(Domain ld, GuestStruct s) {
@@ -346,7 +346,7 @@ public final class GrantTables {
         long newAddr = s.u64(UNMAP_REPLACE_NEW_ADDR);
         long newGfn = newAddr == 0 ? -1 : newAddr >>> GuestPage.PAGE_SHIFT;
         s.put16(UNMAP_REPLACE_STATUS, unmapCommon(ld, s.u64(UNMAP_REPLACE_HOST_ADDR), 0,
-                s.u32AsLong(UNMAP_REPLACE_HANDLE), newGfn));
+                s.u32AsLong(UNMAP_REPLACE_HANDLE), newGfn, false));
     }
 
     /**
@@ -357,9 +357,15 @@ public final class GrantTables {
      * <p>Which parts are left, and so whether this call frees the handle, is decided under the
      * granter's lock together with the pins (XSA-218): of two unmaps racing on one handle (one
      * per part, or both for the same part) exactly one frees it, and one that finds no part left
-     * is {@code GNTST_bad_handle}, as in Xen's unmap_common.
+     * is {@code GNTST_bad_handle}, as in Xen's unmap_common. The host part's physmap change is
+     * made under that lock too, so that of two unmaps of the same mapping (G21: through two
+     * handles of one frame) one finds it gone.
+     *
+     * <p>{@code release} is gnttab_release_mappings' unmap of a dying domain: every part goes,
+     * without checks of the addresses.
      */
-    private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn) {
+    private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn,
+            boolean release) {
         Mapping m = Grants.of(ld).mapping(handle);
         if (m == null) {
             return GNTST_bad_handle;
@@ -373,17 +379,22 @@ public final class GrantTables {
             if (Grants.of(ld).mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
                 return GNTST_bad_handle;
             }
-            undoDev = devBusAddr != 0 && (m.flags & GNTMAP_device_map) != 0;
-            if (undoDev && devBusAddr != m.devBusAddr) {
+            undoDev = (devBusAddr != 0 || release) && (m.flags & GNTMAP_device_map) != 0;
+            if (undoDev && !release && devBusAddr != m.devBusAddr) {
                 return GNTST_bad_dev_addr;
             }
-            undoHost = hostAddr != 0 && (m.flags & GNTMAP_host_map) != 0;
+            undoHost = (hostAddr != 0 || release) && (m.flags & GNTMAP_host_map) != 0;
             // replace_grant_host_mapping's failures are all GNTST_general_error: a new_addr that
             // maps nothing (beyond the RAM here), or a host_addr that does not map the frame.
-            if (undoHost && replaceGfn >= 0 && !ld.memory.isValidGfn(replaceGfn)) {
+            if (undoHost && !release && replaceGfn >= 0 && !ld.memory.isValidGfn(replaceGfn)) {
                 return GNTST_general_error;
             }
-            if (undoHost && (hostAddr >>> GuestPage.PAGE_SHIFT) != m.hostGfn) {
+            // host_addr need only map the handle's frame, whichever mapping of it is there (row
+            // G21: h1 at M and h2 at M+1 of one ref; an unmap of h1 at M+1 takes the mapping at
+            // M+1 away and frees h1, and M keeps mapping the frame, as in Xen). A dying domain's
+            // release gives its pins back whatever its physmap holds (gnttab_release_mappings).
+            if (undoHost && !Grants.of(ld).hostUnmap(hostAddr >>> GuestPage.PAGE_SHIFT, m.page, replaceGfn)
+                    && !release) {
                 return GNTST_general_error;
             }
             boolean ro = (m.flags & GNTMAP_readonly) != 0;
@@ -400,14 +411,6 @@ public final class GrantTables {
             put = (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0;
         } finally {
             rg.lock.unlock();
-        }
-        if (undoHost) {
-            if (replaceGfn >= 0) {
-                ld.physmap.map(m.hostGfn, ld.memory.page(replaceGfn));
-                ld.physmap.map(replaceGfn, ld.physmap.ramPage(replaceGfn));
-            } else {
-                ld.physmap.map(m.hostGfn, m.displaced);
-            }
         }
         if (put) {
             Grants.of(ld).freeHandle((int) handle);
@@ -427,7 +430,7 @@ public final class GrantTables {
         for (int handle : g.handlesInUse()) {
             Mapping m = g.mapping(handle);
             if (m != null) {
-                unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1);
+                unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1, true);
             }
         }
     }

@@ -110,8 +110,10 @@ public final class Grants implements GrantTable {
         public Grants granter;
         public int ref;
         public int flags;
+        /** The gfn the host part was mapped at. */
         public long hostGfn;
-        public GuestPage displaced;
+        /** The granted page the mapping maps (Xen's act->mfn). */
+        public GuestPage page;
         public long devBusAddr;
     }
 
@@ -130,6 +132,18 @@ public final class Grants implements GrantTable {
     public final long[] sharedGfn;
     public final long[] statusGfn;
     private Active[] active = new Active[0];
+
+    /**
+     * What this domain's host mappings displaced, per gfn, the latest first: each grant page
+     * placed at a gfn has one entry there, which comes back when that mapping is taken away.
+     * A null page is a fresh page of RAM. Guarded by {@link #hostMapLock}.
+     */
+    private final java.util.Map<Long, java.util.ArrayDeque<Displaced>> displaced = new java.util.HashMap<>();
+    /** Orders this domain's grant host mappings and unmappings in its physmap (taken after a granter's lock). */
+    private final ReentrantLock hostMapLock = new ReentrantLock();
+
+    private record Displaced(GuestPage page, boolean foreign, boolean readonly) {
+    }
 
     public final ReentrantLock maptrackLock = new ReentrantLock();
     /** The maptrack entries, {@link #MAPTRACK_PER_PAGE} per frame: its length is Xen's maptrack_limit. */
@@ -312,6 +326,74 @@ public final class Grants implements GrantTable {
 
     public static int reserved() {
         return GrantEntryLayout.GNTTAB_NR_RESERVED_ENTRIES;
+    }
+
+    // ------------------------------------------------------------ host mappings (this domain maps)
+
+    /** create_grant_host_mapping, translated: the granted {@code page} goes to {@code gfn}. */
+    void hostMap(long gfn, GuestPage page, boolean readonly) {
+        hostMapLock.lock();
+        try {
+            GuestMemory mem = domain.memory;
+            displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
+                    .push(new Displaced(mem.page(gfn), mem.isForeign(gfn), mem.isReadOnly(gfn)));
+            domain.physmap.mapForeign(gfn, page, readonly);
+        } finally {
+            hostMapLock.unlock();
+        }
+    }
+
+    /**
+     * replace_grant_host_mapping, translated: false, changing nothing, unless {@code gfn} maps the
+     * granted {@code page} (the only check Xen makes of the address: row G21). Then what that
+     * mapping displaced comes back, or with {@code replaceGfn >= 0} (unmap_and_replace) the page
+     * at {@code replaceGfn} moves there, a grant mapping staying one, and {@code replaceGfn}
+     * gets a fresh page of RAM (Xen's steal_linear_address leaves it unmapped).
+     */
+    boolean hostUnmap(long gfn, GuestPage page, long replaceGfn) {
+        hostMapLock.lock();
+        try {
+            GuestMemory mem = domain.memory;
+            if (!mem.isValidGfn(gfn) || !mem.isForeign(gfn) || mem.page(gfn) != page) {
+                return false;
+            }
+            Displaced under = popDisplaced(gfn);
+            if (replaceGfn >= 0) {
+                Displaced moved = new Displaced(mem.page(replaceGfn), mem.isForeign(replaceGfn),
+                        mem.isReadOnly(replaceGfn));
+                if (moved.foreign()) {
+                    popDisplaced(replaceGfn); // what was under it goes with the fresh page below
+                    displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
+                            .push(new Displaced(null, false, false));
+                }
+                place(gfn, moved);
+                domain.physmap.map(replaceGfn, domain.physmap.ramPage(replaceGfn));
+            } else {
+                place(gfn, under);
+            }
+            return true;
+        } finally {
+            hostMapLock.unlock();
+        }
+    }
+
+    private Displaced popDisplaced(long gfn) {
+        java.util.ArrayDeque<Displaced> stack = displaced.get(gfn);
+        Displaced d = stack == null ? null : stack.poll();
+        if (stack != null && stack.isEmpty()) {
+            displaced.remove(gfn);
+        }
+        return d == null ? new Displaced(null, false, false) : d;
+    }
+
+    private void place(long gfn, Displaced d) {
+        if (d.page() == null) {
+            domain.physmap.map(gfn, domain.physmap.ramPage(gfn));
+        } else if (d.foreign()) {
+            domain.physmap.mapForeign(gfn, d.page(), d.readonly());
+        } else {
+            domain.physmap.map(gfn, d.page());
+        }
     }
 
     // ------------------------------------------------------------ maptrack (this domain maps)
