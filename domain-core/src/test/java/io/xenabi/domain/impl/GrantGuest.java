@@ -141,7 +141,14 @@ final class GrantGuest {
 
     /** map_grant_ref of one element; returns the status, leaving handle/dev_bus_addr at arg. */
     int map(int dom, int ref, int flags, long hostAddr) {
+        return mapOver(dom, ref, flags, hostAddr, 0, 0);
+    }
+
+    /** As {@link #map}, with the OUT fields {@code handle} and {@code dev_bus_addr} set beforehand. */
+    int mapOver(int dom, int ref, int flags, long hostAddr, int handleBefore, long devBusAddrBefore) {
         clear(SIZEOF_MAP_GRANT_REF);
+        mem.write32(arg + MAP_HANDLE, handleBefore);
+        mem.write64(arg + MAP_DEV_BUS_ADDR, devBusAddrBefore);
         mem.write64(arg + MAP_HOST_ADDR, hostAddr);
         mem.write32(arg + MAP_FLAGS, flags);
         mem.write32(arg + MAP_REF, ref);
@@ -161,12 +168,21 @@ final class GrantGuest {
     }
 
     int unmap(long hostAddr, long devBusAddr, int handle) {
+        return unmapOp(GNTTABOP_unmap_grant_ref, hostAddr, devBusAddr, handle);
+    }
+
+    int unmapAndReplace(long hostAddr, long newAddr, int handle) {
+        return unmapOp(GNTTABOP_unmap_and_replace, hostAddr, newAddr, handle);
+    }
+
+    /** unmap_grant_ref and unmap_and_replace share one layout: host_addr, dev_bus_addr or new_addr, handle, status. */
+    private int unmapOp(int cmd, long hostAddr, long second, int handle) {
         clear(SIZEOF_UNMAP_GRANT_REF);
         mem.write64(arg + UNMAP_HOST_ADDR, hostAddr);
-        mem.write64(arg + UNMAP_DEV_BUS_ADDR, devBusAddr);
+        mem.write64(arg + UNMAP_DEV_BUS_ADDR, second);
         mem.write32(arg + UNMAP_HANDLE, handle);
-        if (op(GNTTABOP_unmap_grant_ref, arg, 1) != 0) {
-            throw new AssertionError("unmap_grant_ref hypercall failed");
+        if (op(cmd, arg, 1) != 0) {
+            throw new AssertionError("grant_table_op " + cmd + " failed");
         }
         return status(UNMAP_STATUS);
     }

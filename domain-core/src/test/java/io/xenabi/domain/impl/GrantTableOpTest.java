@@ -284,7 +284,11 @@ class GrantTableOpTest {
         assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, at), "writable map of r/o");
         assertEquals(GNTST_general_error, back.map(front.domid, 13, GNTMAP_host_map, at), "invalid entry");
         assertEquals(GNTST_bad_page, back.map(front.domid, 12, GNTMAP_host_map, at), "frame outside RAM");
-        assertEquals(GNTST_bad_virt_addr, back.map(front.domid, 10, GNTMAP_host_map | GNTMAP_readonly, at + 8));
+        long beyondRam = GrantGuest.addr(1L << 40);
+        assertEquals(GNTST_bad_gntref, back.map(front.domid, 512 * 64, GNTMAP_host_map, beyondRam),
+                "the ref before the host address");
+        assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map | GNTMAP_readonly, beyondRam),
+                "a host address xenabi cannot map fails where Xen's create_grant_host_mapping does");
         assertEquals(0, front.accessBits(10), "failed maps leave nothing behind");
         assertEquals(0, hv.parts().info().grantMappings(back.domid));
     }

@@ -79,7 +79,7 @@ public final class Door {
                         : evtchnOp(d, vcpu, (int) arg0, arg1);
                 case Hypercall.__HYPERVISOR_grant_table_op -> nargs < 3 ? -EFAULT
                         : d.grants == null ? -ENOSYS
-                        : gnttab.op(d, (int) arg0, arg1, arg2);
+                        : gnttab.op(d, vcpu, (int) arg0, arg1, arg2);
                 case Hypercall.__HYPERVISOR_sched_op -> nargs < 1 ? -EFAULT
                         : sched.op(d, vcpu, (int) arg0, arg1);
                 case Hypercall.__HYPERVISOR_memory_op -> nargs < 2 ? -EFAULT

@@ -51,7 +51,8 @@ public final class GrantTables {
         this.versions = new GrantVersionSwitch(table, variants);
     }
 
-    public long op(Domain cur, int cmd, long gpa, long count) {
+    /** One grant_table_op of domain {@code cur} issued on its vCPU {@code vcpu} (Xen's current). */
+    public long op(Domain cur, int vcpu, int cmd, long gpa, long count) {
         // count is an unsigned int in do_grant_table_op: the register's upper half is dropped,
         // and only what reads as negative as an int is -EINVAL (row G14).
         if ((int) count < 0) {
@@ -63,7 +64,7 @@ public final class GrantTables {
         cmd &= GNTTABOP_CMD_MASK;
         int n = (int) count;
         return switch (cmd) {
-            case GNTTABOP_map_grant_ref -> batch(cur, gpa, n, SIZEOF_MAP_GRANT_REF, this::map);
+            case GNTTABOP_map_grant_ref -> batch(cur, gpa, n, SIZEOF_MAP_GRANT_REF, (d, s) -> map(d, vcpu, s));
             case GNTTABOP_unmap_grant_ref -> batch(cur, gpa, n, SIZEOF_UNMAP_GRANT_REF, UNMAP_STATUS, this::unmap);
             case GNTTABOP_unmap_and_replace -> batch(cur, gpa, n, SIZEOF_UNMAP_AND_REPLACE, this::unmapAndReplace);
             case GNTTABOP_copy -> batch(cur, gpa, n, SIZEOF_COPY, COPY_STATUS, copy::copy);
@@ -202,12 +203,13 @@ public final class GrantTables {
 
     // ------------------------------------------------------------ map / unmap
 
-    private void map(Domain ld, GuestStruct s) {
+    private void map(Domain ld, int vcpu, GuestStruct s) {
         long hostAddr = s.u64(MAP_HOST_ADDR);
         int flags = s.u32(MAP_FLAGS);
         int ref = s.u32(MAP_REF);
         int dom = s.u16(MAP_DOM);
-        s.put32(MAP_HANDLE, -1);
+        // A failed map writes only the status: handle and dev_bus_addr stay as the guest left
+        // them (map_grant_ref sets them on success alone: row G3).
         if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
             s.put16(MAP_STATUS, GNTST_bad_gntref);
             return;
@@ -221,14 +223,13 @@ public final class GrantTables {
         boolean host = (flags & GNTMAP_host_map) != 0;
         boolean dev = (flags & GNTMAP_device_map) != 0;
         boolean ro = (flags & GNTMAP_readonly) != 0;
+        // host_addr is looked at only when the mapping is made, after the ref and pin checks
+        // (create_grant_host_mapping, row G4), and its offset in the page is ignored, as the
+        // translated create_grant_p2m_mapping does (addr >> PAGE_SHIFT).
         long hostGfn = hostAddr >>> GuestPage.PAGE_SHIFT;
-        if (host && ((hostAddr & (GuestPage.PAGE_SIZE - 1)) != 0 || !ld.memory.isValidGfn(hostGfn))) {
-            s.put16(MAP_STATUS, GNTST_bad_virt_addr);
-            return;
-        }
         // The handle is taken first, as Xen does, but its mapping is published only once complete:
         // an unmap racing on a guessed handle finds nothing there until then.
-        int handle = Grants.of(ld).newHandle(null);
+        int handle = Grants.of(ld).newHandle(vcpu, null);
         if (handle < 0) {
             s.put16(MAP_STATUS, GNTST_no_space);
             return;
@@ -245,6 +246,12 @@ public final class GrantTables {
         } finally {
             rg.lock.unlock();
         }
+        if (status == GNTST_okay && host && !ld.memory.isValidGfn(hostGfn)) {
+            // create_grant_host_mapping failed: GNTST_general_error (its only failure), and
+            // map_grant_ref's undo_out takes the pin and the status bits back.
+            status = GNTST_general_error;
+            unpin(rg, ref, ro, host, dev);
+        }
         if (status != GNTST_okay) {
             Grants.of(ld).freeHandle(handle);
             s.put16(MAP_STATUS, status);
@@ -256,13 +263,14 @@ public final class GrantTables {
         m.flags = flags & (GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly);
         if (host) {
             m.hostGfn = hostGfn;
-            m.displaced = ld.memory.page(hostGfn);
-            ld.physmap.mapForeign(hostGfn, rd.memory.page(frame), ro);
+            m.page = rd.memory.page(frame);
+            Grants.of(ld).hostMap(hostGfn, m.page, ro);
         }
-        if (dev) {
-            m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
-            s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
-        }
+        // Every successful map returns the frame's address as dev_bus_addr, a host-only one too
+        // (map_grant_ref: op->dev_bus_addr = mfn_to_maddr(mfn); row G2). xenabi has no machine
+        // addresses: a frame's address is the granter's gfn address, as for a device map.
+        m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
+        s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
         Grants.of(ld).install(handle, m);
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
     }
@@ -280,8 +288,7 @@ public final class GrantTables {
         if (ref < 0 || ref >= rg.nrEntries()) {
             return GNTST_bad_gntref;
         }
-        int incr = (host ? (ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc) : 0)
-                | (dev ? (ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc) : 0);
+        int incr = pinIncr(ro, host, dev);
         Active act = rg.active(ref);
         if (act.pin != 0 && (act.domid != ld.domid || (act.pin & Grants.overflowMask(incr)) != 0 || act.subPage)) {
             return GNTST_general_error;
@@ -310,20 +317,36 @@ public final class GrantTables {
         return GNTST_okay;
     }
 
+    /** map_grant_ref's pin_incr: one pin on each counter the map's flags name. */
+    private static int pinIncr(boolean ro, boolean host, boolean dev) {
+        return (host ? (ro ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc) : 0)
+                | (dev ? (ro ? Grants.GNTPIN_devr_inc : Grants.GNTPIN_devw_inc) : 0);
+    }
+
+    /** map_grant_ref's undo_out: takes back a pin {@link #pinForMap} gave, with its status bits. */
+    private static void unpin(Grants rg, int ref, boolean ro, boolean host, boolean dev) {
+        rg.enter();
+        try {
+            Active act = rg.active(ref);
+            act.pin -= pinIncr(ro, host, dev);
+            Grants.releaseStatus(rg, ref, act); // a mapped grant is never transitive
+        } finally {
+            rg.lock.unlock();
+        }
+    }
+
     private void unmap(Domain ld, GuestStruct s) {
         s.put16(UNMAP_STATUS, unmapCommon(ld, s.u64(UNMAP_HOST_ADDR), s.u64(UNMAP_DEV_BUS_ADDR),
-                s.u32AsLong(UNMAP_HANDLE), -1));
+                s.u32AsLong(UNMAP_HANDLE), -1, false));
     }
 
     private void unmapAndReplace(Domain ld, GuestStruct s) {
+        // new_addr is looked at only when the host part is undone, after the handle checks
+        // (replace_grant_host_mapping; row G18); its offset in the page is ignored.
         long newAddr = s.u64(UNMAP_REPLACE_NEW_ADDR);
         long newGfn = newAddr == 0 ? -1 : newAddr >>> GuestPage.PAGE_SHIFT;
-        if (newGfn != -1 && ((newAddr & (GuestPage.PAGE_SIZE - 1)) != 0 || !ld.memory.isValidGfn(newGfn))) {
-            s.put16(UNMAP_REPLACE_STATUS, GNTST_bad_virt_addr);
-            return;
-        }
         s.put16(UNMAP_REPLACE_STATUS, unmapCommon(ld, s.u64(UNMAP_REPLACE_HOST_ADDR), 0,
-                s.u32AsLong(UNMAP_REPLACE_HANDLE), newGfn));
+                s.u32AsLong(UNMAP_REPLACE_HANDLE), newGfn, false));
     }
 
     /**
@@ -334,9 +357,15 @@ public final class GrantTables {
      * <p>Which parts are left, and so whether this call frees the handle, is decided under the
      * granter's lock together with the pins (XSA-218): of two unmaps racing on one handle (one
      * per part, or both for the same part) exactly one frees it, and one that finds no part left
-     * is {@code GNTST_bad_handle}, as in Xen's unmap_common.
+     * is {@code GNTST_bad_handle}, as in Xen's unmap_common. The host part's physmap change is
+     * made under that lock too, so that of two unmaps of the same mapping (G21: through two
+     * handles of one frame) one finds it gone.
+     *
+     * <p>{@code release} is gnttab_release_mappings' unmap of a dying domain: every part goes,
+     * without checks of the addresses.
      */
-    private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn) {
+    private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn,
+            boolean release) {
         Mapping m = Grants.of(ld).mapping(handle);
         if (m == null) {
             return GNTST_bad_handle;
@@ -350,12 +379,22 @@ public final class GrantTables {
             if (Grants.of(ld).mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
                 return GNTST_bad_handle;
             }
-            undoDev = devBusAddr != 0 && (m.flags & GNTMAP_device_map) != 0;
-            if (undoDev && devBusAddr != m.devBusAddr) {
+            undoDev = (devBusAddr != 0 || release) && (m.flags & GNTMAP_device_map) != 0;
+            if (undoDev && !release && devBusAddr != m.devBusAddr) {
                 return GNTST_bad_dev_addr;
             }
-            undoHost = hostAddr != 0 && (m.flags & GNTMAP_host_map) != 0;
-            if (undoHost && (hostAddr >>> GuestPage.PAGE_SHIFT) != m.hostGfn) {
+            undoHost = (hostAddr != 0 || release) && (m.flags & GNTMAP_host_map) != 0;
+            // replace_grant_host_mapping's failures are all GNTST_general_error: a new_addr that
+            // maps nothing (beyond the RAM here), or a host_addr that does not map the frame.
+            if (undoHost && !release && replaceGfn >= 0 && !ld.memory.isValidGfn(replaceGfn)) {
+                return GNTST_general_error;
+            }
+            // host_addr need only map the handle's frame, whichever mapping of it is there (row
+            // G21: h1 at M and h2 at M+1 of one ref; an unmap of h1 at M+1 takes the mapping at
+            // M+1 away and frees h1, and M keeps mapping the frame, as in Xen). A dying domain's
+            // release gives its pins back whatever its physmap holds (gnttab_release_mappings).
+            if (undoHost && !Grants.of(ld).hostUnmap(hostAddr >>> GuestPage.PAGE_SHIFT, m.page, replaceGfn)
+                    && !release) {
                 return GNTST_general_error;
             }
             boolean ro = (m.flags & GNTMAP_readonly) != 0;
@@ -372,14 +411,6 @@ public final class GrantTables {
             put = (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0;
         } finally {
             rg.lock.unlock();
-        }
-        if (undoHost) {
-            if (replaceGfn >= 0) {
-                ld.physmap.map(m.hostGfn, ld.memory.page(replaceGfn));
-                ld.physmap.map(replaceGfn, ld.physmap.ramPage(replaceGfn));
-            } else {
-                ld.physmap.map(m.hostGfn, m.displaced);
-            }
         }
         if (put) {
             Grants.of(ld).freeHandle((int) handle);
@@ -399,7 +430,7 @@ public final class GrantTables {
         for (int handle : g.handlesInUse()) {
             Mapping m = g.mapping(handle);
             if (m != null) {
-                unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1);
+                unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1, true);
             }
         }
     }

@@ -48,6 +48,8 @@ public final class Grants implements GrantTable {
     }
     /** struct grant_mapping is 16 bytes: 256 handles per maptrack frame. */
     public static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
+    /** Xen's MAPTRACK_TAIL: the end of a maptrack free list. */
+    static final int MAPTRACK_TAIL = -1;
 
     /** The domain's grant table, or null before a base grant-table version is present. */
     public static Grants of(Domain d) {
@@ -108,8 +110,10 @@ public final class Grants implements GrantTable {
         public Grants granter;
         public int ref;
         public int flags;
+        /** The gfn the host part was mapped at. */
         public long hostGfn;
-        public GuestPage displaced;
+        /** The granted page the mapping maps (Xen's act->mfn). */
+        public GuestPage page;
         public long devBusAddr;
     }
 
@@ -121,7 +125,6 @@ public final class Grants implements GrantTable {
     /** When true, nobody waits for a swap to end (the framework is stopping). */
     public java.util.function.BooleanSupplier abandon = () -> false;
     public final int maxFrames;
-    public final int maxMaptrack;
     public volatile AbiVariant variant;
     public volatile GrantVersion version;
     private final List<GuestPage> shared = new ArrayList<>();
@@ -130,14 +133,38 @@ public final class Grants implements GrantTable {
     public final long[] statusGfn;
     private Active[] active = new Active[0];
 
+    /**
+     * What this domain's host mappings displaced, per gfn, the latest first: each grant page
+     * placed at a gfn has one entry there, which comes back when that mapping is taken away.
+     * A null page is a fresh page of RAM. Guarded by {@link #hostMapLock}.
+     */
+    private final java.util.Map<Long, java.util.ArrayDeque<Displaced>> displaced = new java.util.HashMap<>();
+    /** Orders this domain's grant host mappings and unmappings in its physmap (taken after a granter's lock). */
+    private final ReentrantLock hostMapLock = new ReentrantLock();
+
+    private record Displaced(GuestPage page, boolean foreign, boolean readonly) {
+    }
+
     public final ReentrantLock maptrackLock = new ReentrantLock();
-    private final List<Mapping> maptrack = new ArrayList<>();
-    private final List<Integer> freeHandles = new ArrayList<>();
+    /** The maptrack entries, {@link #MAPTRACK_PER_PAGE} per frame: its length is Xen's maptrack_limit. */
+    private Mapping[] maptrack = new Mapping[0];
+    /** The next entry of the free list a free entry is on (Xen keeps it in grant_mapping.ref). */
+    private int[] maptrackNext = new int[0];
+    /** The vCPU whose free list an entry goes back to (Xen's grant_mapping.vcpu). */
+    private int[] maptrackVcpu = new int[0];
+    private final int maxMaptrackFrames;
+    /** Each vCPU's free list (Xen's v->maptrack_head and v->maptrack_tail), by vCPU id. */
+    private final int[] freeHead;
+    private final int[] freeTail;
 
     Grants(Domain domain, int maxFrames, int maxMaptrackFrames) {
         this.domain = domain;
         this.maxFrames = maxFrames;
-        this.maxMaptrack = (int) Math.min(Integer.MAX_VALUE, (long) maxMaptrackFrames * MAPTRACK_PER_PAGE);
+        this.maxMaptrackFrames = maxMaptrackFrames;
+        this.freeHead = new int[Math.max(1, domain.vcpus.length)];
+        this.freeTail = new int[freeHead.length];
+        Arrays.fill(freeHead, MAPTRACK_TAIL);
+        Arrays.fill(freeTail, MAPTRACK_TAIL);
         this.sharedGfn = new long[maxFrames];
         this.statusGfn = new long[maxFrames];
         Arrays.fill(sharedGfn, INVALID_GFN);
@@ -301,35 +328,173 @@ public final class Grants implements GrantTable {
         return GrantEntryLayout.GNTTAB_NR_RESERVED_ENTRIES;
     }
 
+    // ------------------------------------------------------------ host mappings (this domain maps)
+
+    /** create_grant_host_mapping, translated: the granted {@code page} goes to {@code gfn}. */
+    void hostMap(long gfn, GuestPage page, boolean readonly) {
+        hostMapLock.lock();
+        try {
+            GuestMemory mem = domain.memory;
+            displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
+                    .push(new Displaced(mem.page(gfn), mem.isForeign(gfn), mem.isReadOnly(gfn)));
+            domain.physmap.mapForeign(gfn, page, readonly);
+        } finally {
+            hostMapLock.unlock();
+        }
+    }
+
+    /**
+     * replace_grant_host_mapping, translated: false, changing nothing, unless {@code gfn} maps the
+     * granted {@code page} (the only check Xen makes of the address: row G21). Then what that
+     * mapping displaced comes back, or with {@code replaceGfn >= 0} (unmap_and_replace) the page
+     * at {@code replaceGfn} moves there, a grant mapping staying one, and {@code replaceGfn}
+     * gets a fresh page of RAM (Xen's steal_linear_address leaves it unmapped).
+     */
+    boolean hostUnmap(long gfn, GuestPage page, long replaceGfn) {
+        hostMapLock.lock();
+        try {
+            GuestMemory mem = domain.memory;
+            if (!mem.isValidGfn(gfn) || !mem.isForeign(gfn) || mem.page(gfn) != page) {
+                return false;
+            }
+            Displaced under = popDisplaced(gfn);
+            if (replaceGfn >= 0) {
+                Displaced moved = new Displaced(mem.page(replaceGfn), mem.isForeign(replaceGfn),
+                        mem.isReadOnly(replaceGfn));
+                if (moved.foreign()) {
+                    popDisplaced(replaceGfn); // what was under it goes with the fresh page below
+                    displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
+                            .push(new Displaced(null, false, false));
+                }
+                place(gfn, moved);
+                domain.physmap.map(replaceGfn, domain.physmap.ramPage(replaceGfn));
+            } else {
+                place(gfn, under);
+            }
+            return true;
+        } finally {
+            hostMapLock.unlock();
+        }
+    }
+
+    private Displaced popDisplaced(long gfn) {
+        java.util.ArrayDeque<Displaced> stack = displaced.get(gfn);
+        Displaced d = stack == null ? null : stack.poll();
+        if (stack != null && stack.isEmpty()) {
+            displaced.remove(gfn);
+        }
+        return d == null ? new Displaced(null, false, false) : d;
+    }
+
+    private void place(long gfn, Displaced d) {
+        if (d.page() == null) {
+            domain.physmap.map(gfn, domain.physmap.ramPage(gfn));
+        } else if (d.foreign()) {
+            domain.physmap.mapForeign(gfn, d.page(), d.readonly());
+        } else {
+            domain.physmap.map(gfn, d.page());
+        }
+    }
+
     // ------------------------------------------------------------ maptrack (this domain maps)
 
     /**
-     * get_maptrack_handle: a free handle, or -1 when the limit is reached. {@code m} may be null
-     * to reserve the handle until {@link #install} publishes its finished mapping.
+     * get_maptrack_handle (xen/common/grant_table.c) for a map issued on {@code vcpu}: each vCPU
+     * of the domain has its own free list, and the hypercall door's vCPU index is Xen's
+     * {@code current}. A list always keeps its last entry (_get_maptrack_handle: new free
+     * entries are added at the tail), so a vCPU whose list holds one entry gets none from it. It
+     * then takes a new maptrack frame while fewer than max_maptrack_frames exist (the first entry
+     * is returned, the other 255 go to the head of its list), or else steals from the vCPUs'
+     * lists, each keeping its last entry, after first stealing an entry to start a list of its
+     * own if it has none (steal_maptrack_handle). Xen picks the first victim at random; xenabi
+     * starts at the next vCPU, one of the orders Xen may take. So one vCPU with
+     * max_maptrack_frames=1 gets 255 handles (row G7). Returns -1 when no handle is left.
+     * {@code m} may be null to reserve the handle until {@link #install} publishes its finished
+     * mapping. One lock serves every list: the outcomes are those of some order of Xen's.
      */
-    public int newHandle(Mapping m) {
+    public int newHandle(int vcpu, Mapping m) {
         maptrackLock.lock();
         try {
-            if (!freeHandles.isEmpty()) {
-                int h = freeHandles.remove(freeHandles.size() - 1);
-                maptrack.set(h, m);
-                return h;
+            int v = vcpu >= 0 && vcpu < freeHead.length ? vcpu : 0;
+            int h = takeFree(v);
+            if (h == MAPTRACK_TAIL) {
+                if (maptrack.length / MAPTRACK_PER_PAGE < maxMaptrackFrames) {
+                    h = growMaptrack(v);
+                } else {
+                    if (freeTail[v] == MAPTRACK_TAIL) {
+                        int sentinel = steal(v);
+                        if (sentinel == MAPTRACK_TAIL) {
+                            return -1;
+                        }
+                        maptrackNext[sentinel] = MAPTRACK_TAIL;
+                        freeTail[v] = sentinel;
+                        if (freeHead[v] == MAPTRACK_TAIL) {
+                            freeHead[v] = sentinel;
+                        }
+                    }
+                    h = steal(v);
+                    if (h == MAPTRACK_TAIL) {
+                        return -1;
+                    }
+                }
             }
-            if (maptrack.size() >= maxMaptrack) {
-                return -1;
-            }
-            maptrack.add(m);
-            return maptrack.size() - 1;
+            maptrack[h] = m;
+            return h;
         } finally {
             maptrackLock.unlock();
         }
+    }
+
+    /** _get_maptrack_handle: the head of {@code v}'s list, never its last entry; or MAPTRACK_TAIL. */
+    private int takeFree(int v) {
+        int head = freeHead[v];
+        if (head == MAPTRACK_TAIL || maptrackNext[head] == MAPTRACK_TAIL) {
+            return MAPTRACK_TAIL;
+        }
+        freeHead[v] = maptrackNext[head];
+        return head;
+    }
+
+    /** steal_maptrack_handle: an entry from some vCPU's list, from now on {@code thief}'s. */
+    private int steal(int thief) {
+        for (int k = 1; k <= freeHead.length; k++) {
+            int victim = (thief + k) % freeHead.length;
+            int h = takeFree(victim);
+            if (h != MAPTRACK_TAIL) {
+                maptrackVcpu[h] = thief;
+                return h;
+            }
+        }
+        return MAPTRACK_TAIL;
+    }
+
+    /**
+     * A new maptrack frame for vCPU {@code v} (maptrack lock held): returns its first handle; the
+     * other 255 go to the head of {@code v}'s list, the last of them its tail if it had none.
+     */
+    private int growMaptrack(int v) {
+        int first = maptrack.length;
+        int last = first + MAPTRACK_PER_PAGE - 1;
+        maptrack = Arrays.copyOf(maptrack, last + 1);
+        maptrackNext = Arrays.copyOf(maptrackNext, last + 1);
+        maptrackVcpu = Arrays.copyOf(maptrackVcpu, last + 1);
+        for (int i = first; i <= last; i++) {
+            maptrackNext[i] = i + 1;
+            maptrackVcpu[i] = v;
+        }
+        maptrackNext[last] = freeHead[v];
+        if (freeTail[v] == MAPTRACK_TAIL) {
+            freeTail[v] = last;
+        }
+        freeHead[v] = first + 1;
+        return first;
     }
 
     /** Publishes the mapping of a handle reserved with {@code newHandle(null)}. */
     public void install(int handle, Mapping m) {
         maptrackLock.lock();
         try {
-            maptrack.set(handle, m);
+            maptrack[handle] = m;
         } finally {
             maptrackLock.unlock();
         }
@@ -338,17 +503,28 @@ public final class Grants implements GrantTable {
     public Mapping mapping(long handle) {
         maptrackLock.lock();
         try {
-            return handle >= 0 && handle < maptrack.size() ? maptrack.get((int) handle) : null;
+            return handle >= 0 && handle < maptrack.length ? maptrack[(int) handle] : null;
         } finally {
             maptrackLock.unlock();
         }
     }
 
+    /**
+     * put_maptrack_handle: a freed handle goes to the TAIL of the free list of the vCPU it
+     * belongs to (row G6), so a map after an unmap gets the next handle, not the one just freed.
+     */
     public void freeHandle(int handle) {
         maptrackLock.lock();
         try {
-            maptrack.set(handle, null);
-            freeHandles.add(handle);
+            maptrack[handle] = null;
+            maptrackNext[handle] = MAPTRACK_TAIL;
+            int v = maptrackVcpu[handle];
+            if (freeTail[v] == MAPTRACK_TAIL) {
+                freeHead[v] = handle; // not reached: an entry's vCPU always has a list
+            } else {
+                maptrackNext[freeTail[v]] = handle;
+            }
+            freeTail[v] = handle;
         } finally {
             maptrackLock.unlock();
         }
@@ -359,8 +535,8 @@ public final class Grants implements GrantTable {
         maptrackLock.lock();
         try {
             List<Integer> out = new ArrayList<>();
-            for (int h = 0; h < maptrack.size(); h++) {
-                if (maptrack.get(h) != null) {
+            for (int h = 0; h < maptrack.length; h++) {
+                if (maptrack[h] != null) {
                     out.add(h);
                 }
             }
@@ -374,7 +550,7 @@ public final class Grants implements GrantTable {
     public int mappingsInUse() {
         maptrackLock.lock();
         try {
-            return (int) maptrack.stream().filter(m -> m != null).count();
+            return (int) Arrays.stream(maptrack).filter(m -> m != null).count();
         } finally {
             maptrackLock.unlock();
         }

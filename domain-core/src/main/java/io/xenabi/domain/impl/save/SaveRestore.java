@@ -14,7 +14,6 @@ import io.xenabi.domain.impl.domains.PermitSet;
 import io.xenabi.domain.impl.gnttab.Grants;
 import io.xenabi.domain.impl.lifecycle.Lifecycle;
 import io.xenabi.domain.impl.variants.Variants;
-import io.xenabi.gnttab.GrantFlags;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,16 +62,12 @@ public final class SaveRestore {
                 } finally {
                     g.lock.unlock();
                 }
-                for (int h : g.handlesInUse()) {
-                    Grants.Mapping m = g.mapping(h);
-                    if (m != null && (m.flags & GrantFlags.GNTMAP_host_map) != 0) {
-                        hypervisorPages.add(d.memory.page(m.hostGfn)); // a foreign page, not ours to save
-                    }
-                }
             }
             List<GuestMemory.Mapped> ram = new ArrayList<>();
             for (GuestMemory.Mapped m : d.memory.presentPages()) {
-                if (!hypervisorPages.contains(m.page())) {
+                // a grant mapping's page is another domain's, not ours to save (with or without a
+                // handle: an unmap may take away another mapping of the frame than its own)
+                if (!hypervisorPages.contains(m.page()) && !d.memory.isForeign(m.gfn())) {
                     ram.add(m);
                 }
             }
