@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.xenabi.abi.DomId;
 import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -152,5 +154,39 @@ class GrantOpsFidelityTest {
                 back.copy(10, front.domid, 100, MAP_GFN, DomId.DOMID_SELF, 0, 51, GNTCOPY_source_gref), "past the window");
         assertEquals(GNTST_general_error,
                 back.copy(10, front.domid, 99, MAP_GFN, DomId.DOMID_SELF, 0, 8, GNTCOPY_source_gref), "before it");
+    }
+
+    /**
+     * Row G15: a PVH or HVM guest reaches do_grant_table_op through hvm_grant_table_op, which
+     * lets only query_size, setup_table, set/get_version, copy, map, unmap and swap through:
+     * every other sub-op is -ENOSYS (continuation bits included, before the count is looked at),
+     * and map_grant_ref refuses a device map of a paging_mode_external domain with general_error.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DomainType.class, names = {"PVH", "HVM"})
+    void aPvhOrHvmGuestGetsOnlyTheSubOpsHvmGrantTableOpLetsThrough(DomainType type) {
+        GrantGuest hvm = new GrantGuest(hv, hv.create(DomainConfig.named("hvm").withType(type, true)));
+        assertEquals(0, hvm.setVersion(2));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_get_status_frames, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_unmap_and_replace, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_cache_flush, GrantGuest.ARG, 0));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_copy | (1 << 12), GrantGuest.ARG, 1), "the raw cmd is compared");
+        assertEquals(-EINVAL, front.op(GNTTABOP_copy | (1 << 12), GrantGuest.ARG, 1), "a PV guest: do_grant_table_op");
+        assertEquals(GNTST_okay, hvm.querySize(DomId.DOMID_SELF));
+
+        front.mapFrames(1);
+        front.grant(10, hvm.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_general_error, hvm.map(front.domid, 10, GNTMAP_device_map, 0));
+        assertEquals(GNTST_general_error, hvm.map(front.domid, 10, GNTMAP_host_map | GNTMAP_device_map,
+                GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_general_error, hvm.map(777, 10, GNTMAP_device_map, 0), "before the granter is looked up");
+        assertEquals(GNTST_general_error, hvm.map(front.domid, 10, GNTMAP_host_map | GNTMAP_application_map,
+                GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_bad_gntref, hvm.map(front.domid, 10, GNTMAP_readonly, 0), "no host or device flag first");
+        assertEquals(0, front.accessBits(10), "nothing was pinned");
+        assertEquals(GNTST_okay, hvm.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        front.grant(11, back.domid, PAGE_GFN + 1, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 11, GNTMAP_device_map, 0), "a PV domain may");
     }
 }

@@ -10,6 +10,7 @@ import static io.xenabi.gnttab.GrantFlags.*;
 import io.xenabi.abi.DomId;
 import io.xenabi.abi.GuestFault;
 import io.xenabi.abi.GuestPage;
+import io.xenabi.domain.DomainType;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.domain.impl.domains.GuestStruct;
@@ -52,6 +53,9 @@ public final class GrantTables {
     }
 
     public long op(Domain cur, int cmd, long gpa, long count) {
+        if (!isPv(cur) && !hvmAllowed(cmd)) {
+            return -ENOSYS;
+        }
         // count is an unsigned int in do_grant_table_op: the register's upper half is dropped,
         // and only what reads as negative as an int is -EINVAL (row G14).
         if ((int) count < 0) {
@@ -78,6 +82,24 @@ public final class GrantTables {
             // Xen 4.17 has no case for dump_table (nor has master): -ENOSYS like an unknown op (G9).
             case GNTTABOP_transfer -> -ENOSYS; // PV only (XSA-217); xenabi guests are translated
             default -> -ENOSYS;
+        };
+    }
+
+    /** Whether a domain is PV: the others (PVH, HVM) are paging_mode_external in Xen. */
+    static boolean isPv(Domain d) {
+        return d.config.type() == DomainType.PV;
+    }
+
+    /**
+     * The sub-ops a PVH or HVM guest may use (xen/arch/x86/hvm/hypercall.c, hvm_grant_table_op):
+     * "all other commands need auditing" and are -ENOSYS before do_grant_table_op sees them, so
+     * the raw cmd is compared, continuation bits and all (row G15).
+     */
+    private static boolean hvmAllowed(int cmd) {
+        return switch (cmd) {
+            case GNTTABOP_query_size, GNTTABOP_setup_table, GNTTABOP_set_version, GNTTABOP_get_version,
+                    GNTTABOP_copy, GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref, GNTTABOP_swap_grant_ref -> true;
+            default -> false;
         };
     }
 
@@ -210,6 +232,12 @@ public final class GrantTables {
         s.put32(MAP_HANDLE, -1);
         if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
             s.put16(MAP_STATUS, GNTST_bad_gntref);
+            return;
+        }
+        // map_grant_ref: a paging_mode_external domain (PVH, HVM) has no device mappings, nor
+        // PV's application_map and contains_pte: general_error before the granter is looked up (G15).
+        if (!isPv(ld) && (flags & (GNTMAP_device_map | GNTMAP_application_map | GNTMAP_contains_pte)) != 0) {
+            s.put16(MAP_STATUS, GNTST_general_error);
             return;
         }
         // rcu_lock_domain_by_id, not by_any_id: DOMID_SELF names no domain here (map_grant_ref).
