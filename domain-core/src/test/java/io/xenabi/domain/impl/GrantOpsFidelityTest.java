@@ -8,6 +8,7 @@ import static io.xenabi.gnttab.GrantFlags.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.xenabi.abi.DomId;
+import io.xenabi.abi.MemoryOp;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainType;
 import org.junit.jupiter.api.BeforeEach;
@@ -188,5 +189,39 @@ class GrantOpsFidelityTest {
         assertEquals(GNTST_okay, hvm.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
         front.grant(11, back.domid, PAGE_GFN + 1, GTF_permit_access);
         assertEquals(GNTST_okay, back.map(front.domid, 11, GNTMAP_device_map, 0), "a PV domain may");
+    }
+
+    /**
+     * Row G17: under v2, add_to_physmap of status frame idx beyond the table grows it to
+     * status_to_grant_frames(idx + 1) shared frames (8 per status frame), when that fits the
+     * limit (gnttab_get_status_frame_mfn); a limit between two multiples of 8 is not rounded to.
+     */
+    @Test
+    void aStatusFrameBeyondTheTableGrowsItToTheSharedFramesThatStatusServes() {
+        assertEquals(0, front.setVersion(2));
+        assertEquals(0, front.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 1, GrantGuest.STATUS_GFN + 1));
+        front.querySize(DomId.DOMID_SELF);
+        assertEquals(16, front.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
+        assertEquals(GNTST_okay, front.getStatusFrames(DomId.DOMID_SELF, 2));
+        assertEquals(GrantGuest.STATUS_GFN + 1, front.mem.read64(GrantGuest.LIST + 8), "status frame 1 is mapped");
+        assertEquals(0, front.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 7, GrantGuest.STATUS_GFN + 7));
+        front.querySize(DomId.DOMID_SELF);
+        assertEquals(64, front.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES), "the default limit, 8 status frames");
+        assertEquals(-EINVAL, front.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 8, GrantGuest.STATUS_GFN + 8));
+
+        GrantGuest small = new GrantGuest(hv, hv.create(DomainConfig.named("small").withMaxGrantFrames(20)));
+        assertEquals(0, small.setVersion(2));
+        assertEquals(-EINVAL, small.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 2, GrantGuest.STATUS_GFN),
+                "3 status frames are 24 shared frames, beyond 20");
+        small.querySize(DomId.DOMID_SELF);
+        assertEquals(1, small.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES), "nothing grew");
+        assertEquals(0, small.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 1, GrantGuest.STATUS_GFN));
+        small.querySize(DomId.DOMID_SELF);
+        assertEquals(16, small.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
+
+        assertEquals(-EINVAL, back.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 1, GrantGuest.STATUS_GFN),
+                "v1: the status bit is part of a shared idx far beyond the table");
+        back.querySize(DomId.DOMID_SELF);
+        assertEquals(1, back.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
     }
 }
