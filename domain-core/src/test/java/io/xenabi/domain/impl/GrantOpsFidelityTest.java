@@ -1,5 +1,6 @@
 package io.xenabi.domain.impl;
 
+import static io.xenabi.abi.XenErrno.EFAULT;
 import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOSYS;
 import static io.xenabi.gnttab.GnttabOp.*;
@@ -223,5 +224,59 @@ class GrantOpsFidelityTest {
                 "v1: the status bit is part of a shared idx far beyond the table");
         back.querySize(DomId.DOMID_SELF);
         assertEquals(1, back.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
+    }
+
+    /** One GNTTABOP_transfer element at {@code at}: frame {@code gmfn} to ref {@code ref} of {@code dom}. */
+    private static void transferStruct(GrantGuest g, long at, long gmfn, int dom, int ref) {
+        g.mem.write64(at + TRANSFER_MFN, gmfn);
+        g.mem.write16(at + TRANSFER_DOMID, dom);
+        g.mem.write32(at + TRANSFER_REF, ref);
+        g.mem.write16(at + TRANSFER_STATUS, 0x5555);
+    }
+
+    private static int transfer(GrantGuest g, long gmfn, int dom, int ref) {
+        transferStruct(g, GrantGuest.ARG, gmfn, dom, ref);
+        assertEquals(0, g.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
+        return g.status(TRANSFER_STATUS);
+    }
+
+    /**
+     * Row G16: a PV domain reaches gnttab_transfer; a frame steal_page cannot take (outside the
+     * sender's RAM, a foreign mapping, shared_info or a grant frame, a frame a pinned grant names)
+     * is GNTST_bad_page with rc 0, before the receiver is looked at, and only the status is
+     * written back (the oracle's case gnttab.transfer.bad_frame). A copy-in fault is -EFAULT.
+     */
+    @Test
+    void aPvTransferOfAFrameThatCannotBeStolenIsBadPageWithRcZero() {
+        assertEquals(GNTST_bad_page, transfer(front, 0xffffffffffL, back.domid, 1));
+        assertEquals(0xffffffffffL, front.mem.read64(GrantGuest.ARG + TRANSFER_MFN), "only the status is written");
+        assertEquals(GNTST_bad_page, transfer(front, 0xffffffffffL, 999, 1), "before the receiver");
+        assertEquals(GNTST_bad_page, transfer(front, -1L, DomId.DOMID_SELF, 0));
+
+        front.mapFrames(1);
+        assertEquals(GNTST_bad_page, transfer(front, GrantGuest.FRAME_GFN, back.domid, 1), "a grant frame");
+        front.mem.write16(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF);
+        front.mem.write32(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_shared_info);
+        front.mem.write64(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_IDX, 0);
+        front.mem.write64(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_GPFN, 60);
+        assertEquals(0, hv.hypercall(front.domid, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_memory_op,
+                MemoryOp.XENMEM_add_to_physmap, GrantGuest.LIST + 2048));
+        assertEquals(GNTST_bad_page, transfer(front, 60, back.domid, 1), "shared_info");
+
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_bad_page, transfer(front, PAGE_GFN, back.domid, 1), "a mapped frame");
+        assertEquals(GNTST_bad_page, transfer(back, MAP_GFN, front.domid, 1), "a foreign mapping");
+
+        front.mem.write64(GrantGuest.addr(PAGE_GFN + 1), 0x1234);
+        assertEquals(GNTST_general_error, transfer(front, PAGE_GFN + 1, back.domid, 1),
+                "a frame Xen would steal: the page move is not modelled");
+        assertEquals(0x1234, front.mem.read64(GrantGuest.addr(PAGE_GFN + 1)), "the sender keeps its page");
+
+        transferStruct(front, GrantGuest.ARG, 0xffffffffffL, back.domid, 1);
+        long last = front.mem.nrPages() * 4096 - SIZEOF_TRANSFER;
+        transferStruct(front, last, 0xffffffffffL, back.domid, 1);
+        assertEquals(-EFAULT, front.op(GNTTABOP_transfer, last, 2), "the second element is outside RAM");
+        assertEquals(GNTST_bad_page, (short) front.mem.read16(last + TRANSFER_STATUS), "the first was done");
     }
 }

@@ -26,8 +26,9 @@ import io.xenabi.gnttab.GrantVersion;
  * ({@link GrantVersion}).
  *
  * <p>xenabi's domains address memory by gfn (as auto-translated guests do): a host mapping
- * places the granted page at the guest physical address {@code host_addr} of the mapper, and
- * {@code GNTTABOP_transfer}, which Xen offers to PV guests only, answers -ENOSYS.
+ * places the granted page at the guest physical address {@code host_addr} of the mapper;
+ * {@code GNTTABOP_transfer}, which Xen offers to PV guests only, checks its frames but moves
+ * no page (see {@link #transfer}).
  */
 public final class GrantTables {
     /** The continuation argument (opaque to the guest) starts at this bit of {@code cmd}. */
@@ -80,7 +81,7 @@ public final class GrantTables {
             case GNTTABOP_set_version -> versions.setVersion(cur, gpa);
             case GNTTABOP_get_version -> versions.getVersion(cur, gpa);
             // Xen 4.17 has no case for dump_table (nor has master): -ENOSYS like an unknown op (G9).
-            case GNTTABOP_transfer -> -ENOSYS; // PV only (XSA-217); xenabi guests are translated
+            case GNTTABOP_transfer -> batch(cur, gpa, n, SIZEOF_TRANSFER, TRANSFER_STATUS, this::transfer);
             default -> -ENOSYS;
         };
     }
@@ -429,6 +430,61 @@ public final class GrantTables {
             if (m != null) {
                 unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1);
             }
+        }
+    }
+
+    // ------------------------------------------------------------ transfer
+
+    /**
+     * One element of GNTTABOP_transfer, which only a PV domain reaches (hvm_grant_table_op has
+     * no case for it; Xen's opt_grant_transfer is on with CONFIG_PV), as far as gnttab_transfer
+     * goes before it steals the page (row G16). The frame, a gfn here as everywhere in xenabi,
+     * must be a page of the sender's own that steal_page could take: one outside its RAM, a
+     * foreign mapping, a page the hypervisor shares with it (shared_info, a grant or status
+     * frame: is_special_page) or one Xen holds references to (a registered vcpu_info, a frame a
+     * pinned grant names) is GNTST_bad_page, and the op returns 0.
+     *
+     * <p>The steal itself is not modelled: Xen then takes the page from the sender, looks the
+     * receiver up (bad_domain), needs headroom below its max_pages (general_error) and an
+     * accept_transfer entry for the sender, and puts the page at the gfn in the receiver's
+     * entry. xenabi has no reservations (no max_pages, no decrease_reservation to make room), so
+     * a frame that passes the checks is GNTST_general_error, the sender keeping its page.
+     */
+    private void transfer(Domain d, GuestStruct s) {
+        long gfn = s.u64(TRANSFER_MFN);
+        s.put16(TRANSFER_STATUS, stealable(d, gfn) ? GNTST_general_error : GNTST_bad_page);
+    }
+
+    /** Whether steal_page (xen/arch/x86/mm.c) would take frame {@code gfn} from {@code d}. */
+    private static boolean stealable(Domain d, long gfn) {
+        if (!Grants.ownedFrame(d, gfn)) {
+            return false; // get_gfn_unshare finds no valid frame, or the page's owner is not d
+        }
+        GuestPage page = d.memory.page(gfn);
+        if (page == d.sharedInfo) {
+            return false;
+        }
+        for (int v = 0; v < d.vcpus.length; v++) {
+            if (d.vcpuInfoPage(v) == page) {
+                return false;
+            }
+        }
+        Grants g = Grants.of(d);
+        g.enter();
+        try {
+            for (int i = 0; i < g.nrFrames(); i++) {
+                if (g.sharedFrame(i) == page) {
+                    return false;
+                }
+            }
+            for (int i = 0; i < g.nrStatusFrames(); i++) {
+                if (g.statusFrame(i) == page) {
+                    return false;
+                }
+            }
+            return !g.pinsFrame(gfn);
+        } finally {
+            g.lock.unlock();
         }
     }
 
