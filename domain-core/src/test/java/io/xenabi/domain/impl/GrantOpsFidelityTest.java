@@ -1,5 +1,6 @@
 package io.xenabi.domain.impl;
 
+import static io.xenabi.abi.XenErrno.EFAULT;
 import static io.xenabi.abi.XenErrno.EINVAL;
 import static io.xenabi.abi.XenErrno.ENOSYS;
 import static io.xenabi.gnttab.GnttabOp.*;
@@ -8,10 +9,13 @@ import static io.xenabi.gnttab.GrantFlags.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.xenabi.abi.DomId;
+import io.xenabi.abi.MemoryOp;
 import io.xenabi.domain.DomainConfig;
+import io.xenabi.domain.DomainType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -172,5 +176,127 @@ class GrantOpsFidelityTest {
         assertEquals(back.domid, front.mem.read16(e3 + 2));
         assertEquals(PAGE_GFN, front.mem.read32(e3 + 4));
         assertEquals(0L, front.mem.read64(e4), "accept_transfer zeroed");
+    }
+
+    /**
+     * Row G15: a PVH or HVM guest reaches do_grant_table_op through hvm_grant_table_op, which
+     * lets only query_size, setup_table, set/get_version, copy, map, unmap and swap through:
+     * every other sub-op is -ENOSYS (continuation bits included, before the count is looked at),
+     * and map_grant_ref refuses a device map of a paging_mode_external domain with general_error.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DomainType.class, names = {"PVH", "HVM"})
+    void aPvhOrHvmGuestGetsOnlyTheSubOpsHvmGrantTableOpLetsThrough(DomainType type) {
+        GrantGuest hvm = new GrantGuest(hv, hv.create(DomainConfig.named("hvm").withType(type, true)));
+        assertEquals(0, hvm.setVersion(2));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_get_status_frames, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_unmap_and_replace, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_cache_flush, GrantGuest.ARG, 0));
+        assertEquals(-ENOSYS, hvm.op(GNTTABOP_copy | (1 << 12), GrantGuest.ARG, 1), "the raw cmd is compared");
+        assertEquals(-EINVAL, front.op(GNTTABOP_copy | (1 << 12), GrantGuest.ARG, 1), "a PV guest: do_grant_table_op");
+        assertEquals(GNTST_okay, hvm.querySize(DomId.DOMID_SELF));
+
+        front.mapFrames(1);
+        front.grant(10, hvm.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_general_error, hvm.map(front.domid, 10, GNTMAP_device_map, 0));
+        assertEquals(GNTST_general_error, hvm.map(front.domid, 10, GNTMAP_host_map | GNTMAP_device_map,
+                GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_general_error, hvm.map(777, 10, GNTMAP_device_map, 0), "before the granter is looked up");
+        assertEquals(GNTST_general_error, hvm.map(front.domid, 10, GNTMAP_host_map | GNTMAP_application_map,
+                GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_bad_gntref, hvm.map(front.domid, 10, GNTMAP_readonly, 0), "no host or device flag first");
+        assertEquals(0, front.accessBits(10), "nothing was pinned");
+        assertEquals(GNTST_okay, hvm.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        front.grant(11, back.domid, PAGE_GFN + 1, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 11, GNTMAP_device_map, 0), "a PV domain may");
+    }
+
+    /**
+     * Row G17: under v2, add_to_physmap of status frame idx beyond the table grows it to
+     * status_to_grant_frames(idx + 1) shared frames (8 per status frame), when that fits the
+     * limit (gnttab_get_status_frame_mfn); a limit between two multiples of 8 is not rounded to.
+     */
+    @Test
+    void aStatusFrameBeyondTheTableGrowsItToTheSharedFramesThatStatusServes() {
+        assertEquals(0, front.setVersion(2));
+        assertEquals(0, front.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 1, GrantGuest.STATUS_GFN + 1));
+        front.querySize(DomId.DOMID_SELF);
+        assertEquals(16, front.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
+        assertEquals(GNTST_okay, front.getStatusFrames(DomId.DOMID_SELF, 2));
+        assertEquals(GrantGuest.STATUS_GFN + 1, front.mem.read64(GrantGuest.LIST + 8), "status frame 1 is mapped");
+        assertEquals(0, front.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 7, GrantGuest.STATUS_GFN + 7));
+        front.querySize(DomId.DOMID_SELF);
+        assertEquals(64, front.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES), "the default limit, 8 status frames");
+        assertEquals(-EINVAL, front.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 8, GrantGuest.STATUS_GFN + 8));
+
+        GrantGuest small = new GrantGuest(hv, hv.create(DomainConfig.named("small").withMaxGrantFrames(20)));
+        assertEquals(0, small.setVersion(2));
+        assertEquals(-EINVAL, small.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 2, GrantGuest.STATUS_GFN),
+                "3 status frames are 24 shared frames, beyond 20");
+        small.querySize(DomId.DOMID_SELF);
+        assertEquals(1, small.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES), "nothing grew");
+        assertEquals(0, small.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 1, GrantGuest.STATUS_GFN));
+        small.querySize(DomId.DOMID_SELF);
+        assertEquals(16, small.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
+
+        assertEquals(-EINVAL, back.addToPhysmap(MemoryOp.XENMAPIDX_grant_table_status | 1, GrantGuest.STATUS_GFN),
+                "v1: the status bit is part of a shared idx far beyond the table");
+        back.querySize(DomId.DOMID_SELF);
+        assertEquals(1, back.mem.read32(GrantGuest.ARG + QUERY_NR_FRAMES));
+    }
+
+    /** One GNTTABOP_transfer element at {@code at}: frame {@code gmfn} to ref {@code ref} of {@code dom}. */
+    private static void transferStruct(GrantGuest g, long at, long gmfn, int dom, int ref) {
+        g.mem.write64(at + TRANSFER_MFN, gmfn);
+        g.mem.write16(at + TRANSFER_DOMID, dom);
+        g.mem.write32(at + TRANSFER_REF, ref);
+        g.mem.write16(at + TRANSFER_STATUS, 0x5555);
+    }
+
+    private static int transfer(GrantGuest g, long gmfn, int dom, int ref) {
+        transferStruct(g, GrantGuest.ARG, gmfn, dom, ref);
+        assertEquals(0, g.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
+        return g.status(TRANSFER_STATUS);
+    }
+
+    /**
+     * Row G16: a PV domain reaches gnttab_transfer; a frame steal_page cannot take (outside the
+     * sender's RAM, a foreign mapping, shared_info or a grant frame, a frame a pinned grant names)
+     * is GNTST_bad_page with rc 0, before the receiver is looked at, and only the status is
+     * written back (the oracle's case gnttab.transfer.bad_frame). A copy-in fault is -EFAULT.
+     */
+    @Test
+    void aPvTransferOfAFrameThatCannotBeStolenIsBadPageWithRcZero() {
+        assertEquals(GNTST_bad_page, transfer(front, 0xffffffffffL, back.domid, 1));
+        assertEquals(0xffffffffffL, front.mem.read64(GrantGuest.ARG + TRANSFER_MFN), "only the status is written");
+        assertEquals(GNTST_bad_page, transfer(front, 0xffffffffffL, 999, 1), "before the receiver");
+        assertEquals(GNTST_bad_page, transfer(front, -1L, DomId.DOMID_SELF, 0));
+
+        front.mapFrames(1);
+        assertEquals(GNTST_bad_page, transfer(front, GrantGuest.FRAME_GFN, back.domid, 1), "a grant frame");
+        front.mem.write16(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_DOMID, DomId.DOMID_SELF);
+        front.mem.write32(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_shared_info);
+        front.mem.write64(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_IDX, 0);
+        front.mem.write64(GrantGuest.LIST + 2048 + MemoryOp.ADD_TO_PHYSMAP_GPFN, 60);
+        assertEquals(0, hv.hypercall(front.domid, 0, io.xenabi.abi.Hypercall.__HYPERVISOR_memory_op,
+                MemoryOp.XENMEM_add_to_physmap, GrantGuest.LIST + 2048));
+        assertEquals(GNTST_bad_page, transfer(front, 60, back.domid, 1), "shared_info");
+
+        front.grant(10, back.domid, PAGE_GFN, GTF_permit_access);
+        assertEquals(GNTST_okay, back.map(front.domid, 10, GNTMAP_host_map, GrantGuest.addr(MAP_GFN)));
+        assertEquals(GNTST_bad_page, transfer(front, PAGE_GFN, back.domid, 1), "a mapped frame");
+        assertEquals(GNTST_bad_page, transfer(back, MAP_GFN, front.domid, 1), "a foreign mapping");
+
+        front.mem.write64(GrantGuest.addr(PAGE_GFN + 1), 0x1234);
+        assertEquals(GNTST_general_error, transfer(front, PAGE_GFN + 1, back.domid, 1),
+                "a frame Xen would steal: the page move is not modelled");
+        assertEquals(0x1234, front.mem.read64(GrantGuest.addr(PAGE_GFN + 1)), "the sender keeps its page");
+
+        transferStruct(front, GrantGuest.ARG, 0xffffffffffL, back.domid, 1);
+        long last = front.mem.nrPages() * 4096 - SIZEOF_TRANSFER;
+        transferStruct(front, last, 0xffffffffffL, back.domid, 1);
+        assertEquals(-EFAULT, front.op(GNTTABOP_transfer, last, 2), "the second element is outside RAM");
+        assertEquals(GNTST_bad_page, (short) front.mem.read16(last + TRANSFER_STATUS), "the first was done");
     }
 }

@@ -642,15 +642,19 @@ class GrantTableAdvisoriesTest {
     // ================================================================== XSA-217 / XSA-268
 
     /**
-     * XSA-217 (2017): GNTTABOP_transfer (like XENMEM_exchange) is for PV guests only; xenabi's
-     * guests are translated, so it is -ENOSYS, before anything is read.
+     * XSA-217 (2017): GNTTABOP_transfer (like XENMEM_exchange) is for PV guests only; a
+     * translated (PVH, HVM) guest gets -ENOSYS from hvm_grant_table_op, before anything is read.
+     * (Before row G16 this test used a PV domain, which now reaches gnttab_transfer.)
      */
     @Nested
     class Xsa217 {
         @Test
         void transferIsNotOfferedToTranslatedGuests() {
-            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, back.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
-            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, back.op(GNTTABOP_transfer, 1L << 50, 1), "nothing read");
+            GrantGuest hvm = new GrantGuest(hv, hv.create(DomainConfig.named("hvm")
+                    .withType(io.xenabi.domain.DomainType.HVM, true)));
+            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, hvm.op(GNTTABOP_transfer, GrantGuest.ARG, 1));
+            assertEquals(-io.xenabi.abi.XenErrno.ENOSYS, hvm.op(GNTTABOP_transfer, 1L << 50, 1), "nothing read");
+            assertEquals(-io.xenabi.abi.XenErrno.EFAULT, back.op(GNTTABOP_transfer, 1L << 50, 1), "a PV guest's is read");
         }
     }
 

@@ -37,25 +37,36 @@ public final class GrantFrames {
 
     /**
      * XENMAPSPACE_grant_table (xen/common/grant_table.c, gnttab_map_frame): idx names a shared
-     * frame, or with XENMAPIDX_grant_table_status a status frame (v2 only); an idx beyond the
-     * table grows it up to the limit. A frame is mapped at one gfn at a time (XSA-379): mapping
-     * it again moves it, and its old gfn gets a fresh page.
+     * frame, or under a version with status frames (v2) with XENMAPIDX_grant_table_status a
+     * status frame; under v1 the status bit is just part of a far too large shared idx. An idx
+     * beyond the table grows it, when the frames that needs fit the limit: a status idx grows it
+     * to as many shared frames as idx + 1 status frames serve (gnttab_get_status_frame_mfn's
+     * status_to_grant_frames: status frame 1 under v2 is 16 shared frames), row G17. A frame is
+     * mapped at one gfn at a time (XSA-379): mapping it again moves it, and its old gfn gets a
+     * fresh page.
      */
     public static long map(Domain d, long idx, long gpfn) {
         Grants g = Grants.of(d);
         if (g == null) {
             return -EINVAL;
         }
-        boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0;
-        // idx is a xen_ulong_t: compared unsigned, so "negative" indexes are far beyond the table.
-        long i = idx & ~MemoryOp.XENMAPIDX_grant_table_status;
         g.enter();
         try {
+            boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0
+                    && g.version.statusFramesFor(g.nrFrames()) > 0;
+            // idx is a xen_ulong_t: compared unsigned, so "negative" indexes are far beyond the table.
+            long i = status ? idx & ~MemoryOp.XENMAPIDX_grant_table_status : idx;
             GuestPage frame;
             long[] gfns;
             if (status) {
                 if (Long.compareUnsigned(i, g.nrStatusFrames()) >= 0) {
-                    return -EINVAL; // no status frames under v1, or beyond them
+                    int grant = Long.compareUnsigned(i, g.maxFrames) < 0 ? sharedFramesServedBy(g, (int) i + 1) : -1;
+                    if (grant > 0) {
+                        g.grow(grant);
+                    }
+                    if (Long.compareUnsigned(i, g.nrStatusFrames()) >= 0) {
+                        return -EINVAL;
+                    }
                 }
                 frame = g.statusFrame((int) i);
                 gfns = g.statusGfn;
@@ -76,5 +87,27 @@ public final class GrantFrames {
         } finally {
             g.lock.unlock();
         }
+    }
+
+    /**
+     * Xen's status_to_grant_frames under the table's version: the most shared frames whose
+     * status fits in {@code nrStatus} status frames (v2: 8 per status frame), or -1 when that
+     * is beyond the limit or no number of shared frames needs exactly {@code nrStatus} (Xen's
+     * overflow check, grant_to_status_frames(nr_grant) != nr_status).
+     */
+    private static int sharedFramesServedBy(Grants g, int nrStatus) {
+        if (g.version.statusFramesFor(g.maxFrames + 1) <= nrStatus) {
+            return -1; // the most frames nrStatus serves are more than the limit, or none are exact
+        }
+        for (int n = g.maxFrames; n > 0; n--) {
+            int s = g.version.statusFramesFor(n);
+            if (s == nrStatus) {
+                return n;
+            }
+            if (s < nrStatus) {
+                return -1;
+            }
+        }
+        return -1;
     }
 }

@@ -10,6 +10,7 @@ import static io.xenabi.gnttab.GrantFlags.*;
 import io.xenabi.abi.DomId;
 import io.xenabi.abi.GuestFault;
 import io.xenabi.abi.GuestPage;
+import io.xenabi.domain.DomainType;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
 import io.xenabi.domain.impl.domains.GuestStruct;
@@ -25,8 +26,9 @@ import io.xenabi.gnttab.GrantVersion;
  * ({@link GrantVersion}).
  *
  * <p>xenabi's domains address memory by gfn (as auto-translated guests do): a host mapping
- * places the granted page at the guest physical address {@code host_addr} of the mapper, and
- * {@code GNTTABOP_transfer}, which Xen offers to PV guests only, answers -ENOSYS.
+ * places the granted page at the guest physical address {@code host_addr} of the mapper;
+ * {@code GNTTABOP_transfer}, which Xen offers to PV guests only, checks its frames but moves
+ * no page (see {@link #transfer}).
  */
 public final class GrantTables {
     /** The continuation argument (opaque to the guest) starts at this bit of {@code cmd}. */
@@ -53,6 +55,9 @@ public final class GrantTables {
 
     /** One grant_table_op of domain {@code cur} issued on its vCPU {@code vcpu} (Xen's current). */
     public long op(Domain cur, int vcpu, int cmd, long gpa, long count) {
+        if (!isPv(cur) && !hvmAllowed(cmd)) {
+            return -ENOSYS;
+        }
         // count is an unsigned int in do_grant_table_op: the register's upper half is dropped,
         // and only what reads as negative as an int is -EINVAL (row G14).
         if ((int) count < 0) {
@@ -77,8 +82,26 @@ public final class GrantTables {
             case GNTTABOP_set_version -> versions.setVersion(cur, gpa);
             case GNTTABOP_get_version -> versions.getVersion(cur, gpa);
             // Xen 4.17 has no case for dump_table (nor has master): -ENOSYS like an unknown op (G9).
-            case GNTTABOP_transfer -> -ENOSYS; // PV only (XSA-217); xenabi guests are translated
+            case GNTTABOP_transfer -> batch(cur, gpa, n, SIZEOF_TRANSFER, TRANSFER_STATUS, this::transfer);
             default -> -ENOSYS;
+        };
+    }
+
+    /** Whether a domain is PV: the others (PVH, HVM) are paging_mode_external in Xen. */
+    static boolean isPv(Domain d) {
+        return d.config.type() == DomainType.PV;
+    }
+
+    /**
+     * The sub-ops a PVH or HVM guest may use (xen/arch/x86/hvm/hypercall.c, hvm_grant_table_op):
+     * "all other commands need auditing" and are -ENOSYS before do_grant_table_op sees them, so
+     * the raw cmd is compared, continuation bits and all (row G15).
+     */
+    private static boolean hvmAllowed(int cmd) {
+        return switch (cmd) {
+            case GNTTABOP_query_size, GNTTABOP_setup_table, GNTTABOP_set_version, GNTTABOP_get_version,
+                    GNTTABOP_copy, GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref, GNTTABOP_swap_grant_ref -> true;
+            default -> false;
         };
     }
 
@@ -212,6 +235,12 @@ public final class GrantTables {
         // them (map_grant_ref sets them on success alone: row G3).
         if ((flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
             s.put16(MAP_STATUS, GNTST_bad_gntref);
+            return;
+        }
+        // map_grant_ref: a paging_mode_external domain (PVH, HVM) has no device mappings, nor
+        // PV's application_map and contains_pte: general_error before the granter is looked up (G15).
+        if (!isPv(ld) && (flags & (GNTMAP_device_map | GNTMAP_application_map | GNTMAP_contains_pte)) != 0) {
+            s.put16(MAP_STATUS, GNTST_general_error);
             return;
         }
         // rcu_lock_domain_by_id, not by_any_id: DOMID_SELF names no domain here (map_grant_ref).
@@ -432,6 +461,61 @@ public final class GrantTables {
             if (m != null) {
                 unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1, true);
             }
+        }
+    }
+
+    // ------------------------------------------------------------ transfer
+
+    /**
+     * One element of GNTTABOP_transfer, which only a PV domain reaches (hvm_grant_table_op has
+     * no case for it; Xen's opt_grant_transfer is on with CONFIG_PV), as far as gnttab_transfer
+     * goes before it steals the page (row G16). The frame, a gfn here as everywhere in xenabi,
+     * must be a page of the sender's own that steal_page could take: one outside its RAM, a
+     * foreign mapping, a page the hypervisor shares with it (shared_info, a grant or status
+     * frame: is_special_page) or one Xen holds references to (a registered vcpu_info, a frame a
+     * pinned grant names) is GNTST_bad_page, and the op returns 0.
+     *
+     * <p>The steal itself is not modelled: Xen then takes the page from the sender, looks the
+     * receiver up (bad_domain), needs headroom below its max_pages (general_error) and an
+     * accept_transfer entry for the sender, and puts the page at the gfn in the receiver's
+     * entry. xenabi has no reservations (no max_pages, no decrease_reservation to make room), so
+     * a frame that passes the checks is GNTST_general_error, the sender keeping its page.
+     */
+    private void transfer(Domain d, GuestStruct s) {
+        long gfn = s.u64(TRANSFER_MFN);
+        s.put16(TRANSFER_STATUS, stealable(d, gfn) ? GNTST_general_error : GNTST_bad_page);
+    }
+
+    /** Whether steal_page (xen/arch/x86/mm.c) would take frame {@code gfn} from {@code d}. */
+    private static boolean stealable(Domain d, long gfn) {
+        if (!Grants.ownedFrame(d, gfn)) {
+            return false; // get_gfn_unshare finds no valid frame, or the page's owner is not d
+        }
+        GuestPage page = d.memory.page(gfn);
+        if (page == d.sharedInfo) {
+            return false;
+        }
+        for (int v = 0; v < d.vcpus.length; v++) {
+            if (d.vcpuInfoPage(v) == page) {
+                return false;
+            }
+        }
+        Grants g = Grants.of(d);
+        g.enter();
+        try {
+            for (int i = 0; i < g.nrFrames(); i++) {
+                if (g.sharedFrame(i) == page) {
+                    return false;
+                }
+            }
+            for (int i = 0; i < g.nrStatusFrames(); i++) {
+                if (g.statusFrame(i) == page) {
+                    return false;
+                }
+            }
+            return !g.pinsFrame(gfn);
+        } finally {
+            g.lock.unlock();
         }
     }
 

@@ -305,6 +305,20 @@ public final class Grants implements GrantTable {
         return ref < active.length && active[ref] != null ? active[ref].pin : 0;
     }
 
+    /**
+     * Whether a pinned entry of this table names the domain's own frame {@code gfn} (lock held):
+     * in Xen its page then holds references beyond the domain's own (a transitive entry's frame
+     * is another domain's).
+     */
+    public boolean pinsFrame(long gfn) {
+        for (Active a : active) {
+            if (a != null && a.pin != 0 && !a.transitive && a.frame == gfn) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Live mappings of entries of this table, for gnttab:list. */
     public int mappingsOf(int ref) {
         int pin = pinOf(ref);
