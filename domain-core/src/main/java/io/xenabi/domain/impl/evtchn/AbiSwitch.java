@@ -32,7 +32,7 @@ public final class AbiSwitch {
         try {
             change.run();
         } finally {
-            d.reopen(p -> Pollers.checkPollers(d, p.port()));
+            d.reopen();
         }
     }
 
@@ -127,7 +127,7 @@ public final class AbiSwitch {
             }
             return claimed ? -XenErrno.EOPNOTSUPP : -XenErrno.ENOSYS;
         } finally {
-            d.reopen(p -> Pollers.checkPollers(d, p.port()));
+            d.reopen();
             d.eventLock.unlock();
         }
     }

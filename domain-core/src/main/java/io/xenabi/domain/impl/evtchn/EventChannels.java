@@ -339,7 +339,8 @@ public final class EventChannels {
     }
 
     /**
-     * evtchn_port_set_pending plus Xen's evtchn_check_pollers. The caller holds the monitor of
+     * evtchn_port_set_pending, whose ABI checks the pollers when the port became newly pending
+     * (an ABI that does not gets them checked here after every send). The caller holds the monitor of
      * {@code chn}, or of the interdomain peer port it sends from (see {@link Domain}).
      */
     public void setPending(Domain d, Port chn) {
@@ -350,7 +351,7 @@ public final class EventChannels {
             }
         }
         o.setPending(chn);
-        Pollers.checkPollers(d, chn.port());
+        d.afterSetPending(o, chn);
     }
 
     /**

@@ -5,29 +5,10 @@ import static io.xenabi.abi.XenErrno.EINVAL;
 
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.Port;
-import io.xenabi.domain.impl.domains.Vcpu;
 
 /** vCPUs polling event channels: Xen's {@code d->poll_mask} and {@code v->poll_evtchn}. */
 public final class Pollers {
     private Pollers() {
-    }
-
-    /** Xen's evtchn_check_pollers: wake vCPUs polling this port (or any port). */
-    public static void checkPollers(Domain d, int port) {
-        long mask = d.pollMask.get();
-        while (mask != 0) {
-            int id = Long.numberOfTrailingZeros(mask);
-            mask &= mask - 1;
-            Vcpu v = d.vcpus[id];
-            int polled = v.pollEvtchn;
-            if (polled <= 0 || polled == port) {
-                long bit = 1L << id;
-                if ((d.pollMask.getAndUpdate(m -> m & ~bit) & bit) != 0) {
-                    v.pollEvtchn = 0;
-                    v.kick();
-                }
-            }
-        }
     }
 
     public static void setPollBit(Domain d, int vcpu) {
