@@ -94,4 +94,82 @@ class EventPollFidelityTest {
         assertEquals(0, g.send(1, b), "newly pending");
         assertEquals(0L, again.get(10, TimeUnit.SECONDS), "a port newly pending ends the poll");
     }
+
+    /** What happens beside a poll in the E5 cases: an op or a toolstack action that wakes no poller in Xen. */
+    enum Beside {
+        EXPAND_ARRAY(Abi.FIFO), REFUSED_INIT_CONTROL_2L(Abi.TWO_LEVEL), REFUSED_INIT_CONTROL_FIFO(Abi.FIFO),
+        PAUSE_UNPAUSE_2L(Abi.TWO_LEVEL), PAUSE_UNPAUSE_FIFO(Abi.FIFO);
+
+        final Abi abi;
+
+        Beside(Abi abi) {
+            this.abi = abi;
+        }
+    }
+
+    /**
+     * E5: do_poll sleeps until vcpu_unblock: evtchn_check_pollers (a polled port newly
+     * pending), vcpu_kick (an upcall newly pending) or the poll timer. expand_array and a
+     * refused init_control raise nothing, and domain_unpause's vcpu_wake leaves a blocked vCPU
+     * blocked: a poll on an idle port sleeps to its timeout through all three.
+     */
+    @ParameterizedTest
+    @EnumSource(Beside.class)
+    void aPollOnAnIdlePortSleepsThroughSetupOpsAndAPause(Beside beside) throws Exception {
+        Guest g = guest(beside.abi, "a");
+        int idle = (int) g.bindIpi(1);
+        g.clearUpcall(1);
+        long started = System.nanoTime();
+        CompletableFuture<Long> poll = pollInBackground(g, 1, TIMEOUT_NS, idle);
+        switch (beside) {
+            case EXPAND_ARRAY -> assertEquals(0, g.expandArray());
+            case REFUSED_INIT_CONTROL_2L, REFUSED_INIT_CONTROL_FIFO -> {
+                // 2-level: a control gfn beyond RAM; FIFO: vCPU 0 has its control block already
+                if (beside.abi == Abi.TWO_LEVEL) {
+                    g.mem.write64(Guest.arg(0) + 256 + io.xenabi.evtchn.EvtchnOp.INIT_CONTROL_CONTROL_GFN, 1L << 40);
+                    assertEquals(-io.xenabi.abi.XenErrno.EINVAL, g.hv.hypercall(g.domid, 0,
+                            io.xenabi.abi.Hypercall.__HYPERVISOR_event_channel_op,
+                            io.xenabi.evtchn.EvtchnOp.EVTCHNOP_init_control, Guest.arg(0) + 256));
+                } else {
+                    assertEquals(-io.xenabi.abi.XenErrno.EINVAL, g.initControl(0));
+                }
+            }
+            case PAUSE_UNPAUSE_2L, PAUSE_UNPAUSE_FIFO -> {
+                hv.pause(g.domid);
+                hv.unpause(g.domid);
+            }
+        }
+        assertSleepsToTheTimeout(poll, started, beside.name());
+        assertEquals(beside.abi == Abi.FIFO ? "fifo" : "2l", hv.info(g.domid).orElseThrow().evtchnAbi());
+    }
+
+    /**
+     * Kept from the kick every setup op and swap gave: a poll that could not read its port
+     * while the ABI's implementation was away (a hot swap) reads it again when the
+     * implementation is back, and ends if it is pending, as it would have ended at once in Xen.
+     */
+    @ParameterizedTest
+    @EnumSource(Abi.class)
+    void aPollThatCouldNotReadItsPortDuringAHotSwapEndsWhenItReadsPendingAfter(Abi abi) throws Exception {
+        io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant twoLevel = new io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant();
+        hv = TestHypervisors.all(twoLevel);
+        Guest g = guest(abi, "a");
+        int p = (int) g.bindIpi(1);
+        g.mask(abi, p);
+        assertEquals(0, g.send(p));
+        g.clearUpcall(1);
+        String name = abi == Abi.FIFO ? "fifo" : "2l";
+        int capability = abi == Abi.FIFO ? 0 : -1;
+        io.xenabi.evtchn.EvtchnVariant leaving = abi == Abi.FIFO ? TestHypervisors.serviceOf(hv, "evtchn", "fifo")
+                : twoLevel;
+        hv.removeEvtchnVariant(leaving, TestHypervisors.props("evtchn", name, capability));
+        assertEquals("waiting:" + name, hv.info(g.domid).orElseThrow().evtchnAbi());
+        CompletableFuture<Long> poll = pollInBackground(g, 1, TimeUnit.SECONDS.toNanos(30), p);
+        Thread.sleep(50);
+        assertFalse(poll.isDone(), "the port cannot be read while its implementation is away");
+        io.xenabi.evtchn.EvtchnVariant arriving = abi == Abi.FIFO
+                ? new io.xenabi.evtchn.fifo.impl.EvtchnFifoVariant() : new io.xenabi.evtchn.twolevel.impl.Evtchn2lVariant();
+        hv.addEvtchnVariant(arriving, TestHypervisors.props("evtchn", name, capability));
+        assertEquals(0L, poll.get(10, TimeUnit.SECONDS), "back: the port reads pending and the poll ends");
+    }
 }

@@ -153,7 +153,10 @@ public final class Domain implements EvtchnDomain {
             }
         }
         for (Vcpu v : vcpus) {
-            v.kick(); // pollers and vCPUs waiting for the ops look again
+            // Calls waiting for the ops, and polls that could not read their ports while the
+            // implementation was away, look again; a poll sleeps on (a setup op or a swap
+            // wakes no poller in Xen, and the events replayed above checked the pollers).
+            v.recheck();
         }
     }
 
@@ -479,7 +482,11 @@ public final class Domain implements EvtchnDomain {
         return permit.permits(v);
     }
 
-    /** domain_shutdown: the domain stops running; its vCPUs are woken to find it so. */
+    /**
+     * domain_shutdown: the domain stops running; its vCPUs are woken to find it so. Xen pauses
+     * them where they are; xenabi ends their polls and blocks, so that the guest's threads
+     * leave the door.
+     */
     public void shutdown(int reason) {
         shutdownReason = reason;
         shuttingDown = true; // after the code: whoever sees it shut down sees why

@@ -19,10 +19,14 @@ public final class Pollers {
         d.pollMask.getAndUpdate(m -> m & ~(1L << vcpu));
     }
 
+    /** {@link #portPoll}'s answer for an open port whose ABI implementation is away (a hot swap). */
+    public static final long UNREADABLE = 2;
+
     /**
      * Xen's evtchn_port_poll: -EINVAL for an invalid port and, since Xen 4.15 ("evtchn/sched:
      * reject poll requests for unusable ports", after XSA-342), for a free or reserved one,
-     * which nothing could ever set pending to end the poll; 1 when pending, else 0.
+     * which nothing could ever set pending to end the poll; 1 when pending, else 0; and
+     * {@link #UNREADABLE} for an open port while its implementation is away.
      */
     public static long portPoll(Domain d, int port) {
         Port chn = d.portIsValid(Integer.toUnsignedLong(port)) ? d.port(port) : null;
@@ -30,6 +34,11 @@ public final class Pollers {
             return -EINVAL;
         }
         long rc = EventChannels.withOps(d, chn, o -> !chn.isOpen() ? -EINVAL : o.isPending(chn) ? 1 : 0);
-        return rc == -EAGAIN ? 0 : rc; // the implementation is away: nothing reads as pending
+        if (rc == -EAGAIN) {
+            synchronized (chn) {
+                return chn.isOpen() ? UNREADABLE : -EINVAL;
+            }
+        }
+        return rc;
     }
 }
