@@ -172,4 +172,54 @@ class EventPollFidelityTest {
         hv.addEvtchnVariant(arriving, TestHypervisors.props("evtchn", name, capability));
         assertEquals(0L, poll.get(10, TimeUnit.SECONDS), "back: the port reads pending and the poll ends");
     }
+
+    /**
+     * E10: evtchn_close of an interdomain port whose peer has the lower domid lets its own
+     * event lock go to take both in order. Held there (the test holds the peer's event lock),
+     * the peer closes its end, the port is closed and allocated again, and a third domain binds
+     * to it: once both locks are taken the close finds the port bound to another domain and
+     * answers -EINVAL, leaving the new binding alone.
+     */
+    @org.junit.jupiter.api.Test
+    void aCloseRacingThePeersCloseAndARebindReturnsEinvalAndLeavesTheNewBinding() throws Exception {
+        Guest b = guest(Abi.TWO_LEVEL, "b"); // the peer: the lowest domid
+        Guest a = guest(Abi.TWO_LEVEL, "a");
+        Guest c = guest(Abi.TWO_LEVEL, "c");
+        assertTrue(b.domid < a.domid && a.domid < c.domid);
+        long pa = a.allocUnbound(b.domid);
+        long pb = b.bindInterdomain(a.domid, pa);
+        assertTrue(pa > 0 && pb > 0);
+
+        java.util.concurrent.locks.ReentrantLock peerLock = domain(b).eventLock;
+        long[] rc = new long[1];
+        peerLock.lock();
+        Thread closer;
+        try {
+            closer = new Thread(() -> {
+                a.mem.write32(Guest.arg(1) + io.xenabi.evtchn.EvtchnOp.PORT, (int) pa);
+                rc[0] = hv.hypercall(a.domid, 1, io.xenabi.abi.Hypercall.__HYPERVISOR_event_channel_op,
+                        io.xenabi.evtchn.EvtchnOp.EVTCHNOP_close, Guest.arg(1));
+            });
+            closer.start();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!peerLock.hasQueuedThread(closer)) {
+                assertTrue(System.nanoTime() < until, "the close never waited for the peer's event lock");
+                Thread.sleep(1);
+            }
+            assertFalse(domain(a).eventLock.isLocked(), "between its two lock steps, holding neither");
+            assertEquals(0, b.close(pb), "the peer closes its end");
+            assertEquals(0, a.close(pa), "the port, unbound now, is closed");
+            assertEquals(pa, a.allocUnbound(c.domid), "and allocated again, for c");
+            long pc = c.bindInterdomain(a.domid, pa);
+            assertTrue(pc > 0);
+        } finally {
+            peerLock.unlock();
+        }
+        closer.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(closer.isAlive());
+        assertEquals(-io.xenabi.abi.XenErrno.EINVAL, rc[0], "the port changed meanwhile");
+        assertEquals(0, a.status(io.xenabi.abi.DomId.DOMID_SELF, pa));
+        assertEquals(io.xenabi.evtchn.EvtchnOp.EVTCHNSTAT_interdomain, a.statusField(io.xenabi.evtchn.EvtchnOp.STATUS_STATUS));
+        assertEquals(c.domid, a.statusU16(), "the new binding stays");
+    }
 }
