@@ -45,6 +45,15 @@ public interface EvtchnDomain {
      */
     void markEventsPending(int vcpu);
 
+    /**
+     * Xen's {@code evtchn_check_pollers} (xen/common/event_channel.c): wakes the vCPUs
+     * polling {@code port} alone, or any port. An ABI whose {@link EvtchnPortOps#checksPollers()}
+     * is true calls it from {@link EvtchnPortOps#setPending} when that set the port's PENDING
+     * from 0 to 1, and only then, as Xen's evtchn_2l_set_pending and evtchn_fifo_set_pending
+     * do: a send to a port already pending wakes no poller. Since 2.1.
+     */
+    void checkPollers(int port);
+
     /** The port object for {@code port}, or {@code null} when it was never allocated. */
     EvtchnPort port(int port);
 

@@ -64,8 +64,23 @@ public interface EvtchnPortOps {
         }
     }
 
-    /** Marks the port pending and, if the guest should see it, notifies its vCPU. */
+    /**
+     * Marks the port pending and, if the guest should see it, notifies its vCPU; an ABI that
+     * {@link #checksPollers() checks the pollers} calls {@link EvtchnDomain#checkPollers} when
+     * PENDING went from 0 to 1.
+     */
     void setPending(EvtchnPort port);
+
+    /**
+     * Whether this ABI calls {@link EvtchnDomain#checkPollers} itself, from {@link #setPending},
+     * exactly when the port became newly pending (Xen's ABIs do: a send to a port already
+     * pending wakes no poller). Absent (false, an ABI written before 2.1): domain-core checks
+     * the pollers after every {@link #setPending}, which may wake a poller Xen would not.
+     * Since 2.1.
+     */
+    default boolean checksPollers() {
+        return false;
+    }
 
     void clearPending(EvtchnPort port);
 

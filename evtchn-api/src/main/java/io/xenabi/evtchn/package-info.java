@@ -6,7 +6,9 @@
  * operations and never looks at an ABI's guest memory itself. 2.0.0: optional ops are
  * default methods meaning absent, setup ops take the struct domain-core copied in
  * ({@link io.xenabi.evtchn.EvtchnSetupArg}), the last queue is one word. 2.1.0: the port
- * keeps FIFO's saved pending flag ({@link io.xenabi.evtchn.EvtchnPort#savedPending()});
+ * keeps FIFO's saved pending flag ({@link io.xenabi.evtchn.EvtchnPort#savedPending()}); an ABI
+ * checks the pollers itself when a port becomes newly pending
+ * ({@link io.xenabi.evtchn.EvtchnDomain#checkPollers}, {@link io.xenabi.evtchn.EvtchnPortOps#checksPollers()});
  * {@link io.xenabi.evtchn.EvtchnOp#abiSetupArgSize(int)}.
  */
 @Export

@@ -63,6 +63,27 @@ public abstract class EvtchnPortOpsContract {
         assertTrue(s.d().upcalls.contains(1), "upcall on the port's notify vCPU, 1: " + s.d().upcalls);
     }
 
+    /**
+     * Xen's ABIs call evtchn_check_pollers only when set_pending turned PENDING from 0 to 1,
+     * masked or not; an ABI that does not check them itself never calls checkPollers
+     * (domain-core then checks after every send).
+     */
+    @Test
+    void pollersAreCheckedOnlyWhenThePortBecomesNewlyPending() {
+        Setup s = setup();
+        guestMask(s.d(), s.port());
+        s.ops().setPending(s.port());
+        s.ops().setPending(s.port());
+        java.util.List<Integer> once = s.ops().checksPollers() ? java.util.List.of(5) : java.util.List.of();
+        assertEquals(once, java.util.List.copyOf(s.d().pollerChecks), "the second send found it pending");
+        s.ops().unmask(s.port());
+        assertEquals(once, java.util.List.copyOf(s.d().pollerChecks), "an unmask re-raises, PENDING stays set");
+        s.ops().clearPending(s.port());
+        s.ops().setPending(s.port());
+        assertEquals(s.ops().checksPollers() ? java.util.List.of(5, 5) : java.util.List.of(),
+                java.util.List.copyOf(s.d().pollerChecks), "pending again after a clear");
+    }
+
     @Test
     void clearPendingClearsThePendingState() {
         Setup s = setup();

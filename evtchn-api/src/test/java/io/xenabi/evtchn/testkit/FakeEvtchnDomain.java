@@ -22,6 +22,8 @@ public final class FakeEvtchnDomain implements EvtchnDomain {
     public final GuestPage shared = new GuestPage();
     /** The vCPUs {@link #markEventsPending} was called for, in order. */
     public final ConcurrentLinkedQueue<Integer> upcalls = new ConcurrentLinkedQueue<>();
+    /** The ports {@link #checkPollers} was called for, in order. */
+    public final ConcurrentLinkedQueue<Integer> pollerChecks = new ConcurrentLinkedQueue<>();
     private final Map<Integer, Port> ports = new ConcurrentHashMap<>();
 
     /** A port as domain-core keeps it: the notify vCPU, the priority, the last-queue word and the saved pending flag. */
@@ -126,6 +128,11 @@ public final class FakeEvtchnDomain implements EvtchnDomain {
     @Override
     public void markEventsPending(int vcpu) {
         upcalls.add(vcpu);
+    }
+
+    @Override
+    public void checkPollers(int port) {
+        pollerChecks.add(port);
     }
 
     @Override

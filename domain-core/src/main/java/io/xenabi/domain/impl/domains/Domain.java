@@ -7,6 +7,7 @@ import io.xenabi.abi.SharedInfo;
 import io.xenabi.domain.DomainConfig;
 import io.xenabi.domain.DomainState;
 import io.xenabi.evtchn.EvtchnDomain;
+import io.xenabi.evtchn.EvtchnPort;
 import io.xenabi.evtchn.EvtchnPortOps;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -133,11 +134,10 @@ public final class Domain implements EvtchnDomain {
 
     /**
      * Opens the gate again (event lock held): the events held meanwhile are set pending on the
-     * ops now in place, in order, then port ops go straight to them. With no ops (the
-     * implementation is away) events go on being held; {@code replayed} sees each port
-     * replayed.
+     * ops now in place, in order (their pollers checked as for a send), then port ops go
+     * straight to them. With no ops (the implementation is away) events go on being held.
      */
-    public void reopen(java.util.function.Consumer<Port> replayed) {
+    public void reopen() {
         while (true) {
             java.util.List<Port> batch;
             EvtchnPortOps o;
@@ -153,12 +153,15 @@ public final class Domain implements EvtchnDomain {
             for (Port p : batch) {
                 if (p.isOpen()) {
                     o.setPending(p);
-                    replayed.accept(p);
+                    afterSetPending(o, p);
                 }
             }
         }
         for (Vcpu v : vcpus) {
-            v.kick(); // pollers and vCPUs waiting for the ops look again
+            // Calls waiting for the ops, and polls that could not read their ports while the
+            // implementation was away, look again; a poll sleeps on (a setup op or a swap
+            // wakes no poller in Xen, and the events replayed above checked the pollers).
+            v.recheck();
         }
     }
 
@@ -340,6 +343,38 @@ public final class Domain implements EvtchnDomain {
         }
     }
 
+    /**
+     * Xen's {@code evtchn_check_pollers} (xen/common/event_channel.c): wakes each vCPU polling
+     * this port alone or any port, clearing its poll_mask bit first so that one wake-up ends
+     * one poll. An ABI calls it when a port became newly pending
+     * ({@link EvtchnPortOps#checksPollers()}); for an ABI that does not, domain-core calls it
+     * after every set_pending ({@link #afterSetPending}).
+     */
+    @Override
+    public void checkPollers(int port) {
+        long mask = pollMask.get();
+        while (mask != 0) {
+            int id = Long.numberOfTrailingZeros(mask);
+            mask &= mask - 1;
+            Vcpu v = vcpus[id];
+            int polled = v.pollEvtchn;
+            if (polled <= 0 || polled == port) {
+                long bit = 1L << id;
+                if ((pollMask.getAndUpdate(m -> m & ~bit) & bit) != 0) {
+                    v.pollEvtchn = 0;
+                    v.kick();
+                }
+            }
+        }
+    }
+
+    /** After {@code o.setPending(p)}: the pollers, when the ABI does not check them itself. */
+    public void afterSetPending(EvtchnPortOps o, EvtchnPort p) {
+        if (!o.checksPollers()) {
+            checkPollers(p.port());
+        }
+    }
+
     public boolean upcallPending(int vcpu) {
         return vcpuInfoPage(vcpu).get8(vcpuInfoOffset(vcpu) + SharedInfo.VCPU_EVTCHN_UPCALL_PENDING) != 0;
     }
@@ -453,7 +488,11 @@ public final class Domain implements EvtchnDomain {
         return permit.permits(v);
     }
 
-    /** domain_shutdown: the domain stops running; its vCPUs are woken to find it so. */
+    /**
+     * domain_shutdown: the domain stops running; its vCPUs are woken to find it so. Xen pauses
+     * them where they are; xenabi ends their polls and blocks, so that the guest's threads
+     * leave the door.
+     */
     public void shutdown(int reason) {
         shutdownReason = reason;
         shuttingDown = true; // after the code: whoever sees it shut down sees why

@@ -12,7 +12,10 @@ import java.util.function.BooleanSupplier;
  * A virtual CPU: the thread(s) of the guest that are blocked in it, its VIRQ bindings and its
  * poll state. Waking follows Xen's {@code vcpu_kick}/{@code vcpu_unblock}: every kick bumps a
  * counter and unparks the blocked threads, which re-check their condition, so a wake-up that
- * races with going to sleep is never lost. A kick while no thread waits costs one volatile read:
+ * races with going to sleep is never lost. The counter is what ends a poll; a
+ * {@link #recheck()} (Xen's {@code vcpu_wake} of a vCPU still blocked, as by an unpause)
+ * unparks the threads without bumping it, so they re-check their conditions and a poll sleeps
+ * on. A kick or recheck while no thread waits costs one volatile read:
  * a waiter announces itself ({@link #beginWait}) before it checks its condition, and a waker
  * changes the condition (a volatile or atomic write) before it kicks, so one of them sees the
  * other.
@@ -41,12 +44,30 @@ public final class Vcpu {
         this.id = id;
     }
 
-    /** Wakes whatever waits on this vCPU (block, poll). */
+    /**
+     * Xen's {@code vcpu_kick}/{@code vcpu_unblock}: ends a poll and wakes whatever else waits on
+     * this vCPU (block, a call waiting for the domain or its ABI) to re-check its condition.
+     */
     public void kick() {
         if (sleepers.get() == 0) {
             return; // nobody waits, and a later waiter sees the condition changed before this kick
         }
         kicks.incrementAndGet();
+        unparkAll();
+    }
+
+    /**
+     * Wakes the threads waiting on this vCPU to re-check their conditions without ending a poll:
+     * Xen's {@code vcpu_wake} (domain_unpause) leaves a vCPU blocked in SCHEDOP_poll asleep.
+     */
+    public void recheck() {
+        if (sleepers.get() == 0) {
+            return;
+        }
+        unparkAll();
+    }
+
+    private void unparkAll() {
         for (Thread t : waiting) {
             LockSupport.unpark(t);
         }

@@ -32,7 +32,7 @@ public final class AbiSwitch {
         try {
             change.run();
         } finally {
-            d.reopen(p -> Pollers.checkPollers(d, p.port()));
+            d.reopen();
         }
     }
 
@@ -135,7 +135,7 @@ public final class AbiSwitch {
             copyIn(d, gpa, claimedSize);
             return -XenErrno.EOPNOTSUPP;
         } finally {
-            d.reopen(p -> Pollers.checkPollers(d, p.port()));
+            d.reopen();
             d.eventLock.unlock();
         }
     }

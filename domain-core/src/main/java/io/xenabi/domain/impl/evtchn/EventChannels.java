@@ -242,33 +242,41 @@ public final class EventChannels {
         });
     }
 
-    /** Xen's {@code evtchn_close}; {@code guest} is false when the toolstack tears down. */
+    /**
+     * Xen's {@code evtchn_close}; {@code guest} is false when the toolstack tears down. An
+     * interdomain port needs both event locks, lower domid first: with the peer's domid above
+     * its own the caller keeps its lock and takes the peer's; below, it lets its own go, takes
+     * both and looks again. If meanwhile the port was closed and bound to another domain, the
+     * close answers -EINVAL, as Xen does (it must have passed through ECS_FREE), and leaves the
+     * new binding alone (xen/common/event_channel.c, evtchn_close's {@code goto again}).
+     */
     public long close(Domain d1, int port1, boolean guest) {
         Port chn1 = d1.portIsValid(Integer.toUnsignedLong(port1)) ? d1.port(port1) : null;
         if (chn1 == null) {
             return -EINVAL;
         }
-        while (true) {
-            d1.eventLock.lock();
-            Domain d2 = chn1.state == Port.ECS_INTERDOMAIN ? chn1.remoteDomain : null;
-            if (d2 == null || d2 == d1) {
-                try {
-                    return closeLocked(d1, chn1, d2);
-                } finally {
-                    d1.eventLock.unlock();
-                }
+        d1.eventLock.lock();
+        Domain d2 = chn1.state == Port.ECS_INTERDOMAIN ? chn1.remoteDomain : null;
+        if (d2 == null || d2 == d1) {
+            try {
+                return closeLocked(d1, chn1, d2);
+            } finally {
+                d1.eventLock.unlock();
             }
-            // Both event locks, lower domid first, then check nothing moved meanwhile.
+        }
+        if (d1.domid < d2.domid) {
+            d2.eventLock.lock(); // d1 held throughout: nothing moved
+        } else {
             d1.eventLock.unlock();
             lockTwo(d1, d2);
-            try {
-                if (chn1.state == Port.ECS_INTERDOMAIN && chn1.remoteDomain != d2) {
-                    continue; // re-bound elsewhere while unlocked: start again
-                }
-                return closeLocked(d1, chn1, chn1.state == Port.ECS_INTERDOMAIN ? d2 : null);
-            } finally {
-                unlockTwo(d1, d2);
+        }
+        try {
+            if (chn1.state == Port.ECS_INTERDOMAIN && chn1.remoteDomain != d2) {
+                return -EINVAL; // closed and re-bound elsewhere while d1 was unlocked
             }
+            return closeLocked(d1, chn1, chn1.state == Port.ECS_INTERDOMAIN ? d2 : null);
+        } finally {
+            unlockTwo(d1, d2);
         }
     }
 
@@ -354,7 +362,8 @@ public final class EventChannels {
     }
 
     /**
-     * evtchn_port_set_pending plus Xen's evtchn_check_pollers. The caller holds the monitor of
+     * evtchn_port_set_pending, whose ABI checks the pollers when the port became newly pending
+     * (an ABI that does not gets them checked here after every send). The caller holds the monitor of
      * {@code chn}, or of the interdomain peer port it sends from (see {@link Domain}).
      */
     public void setPending(Domain d, Port chn) {
@@ -365,7 +374,7 @@ public final class EventChannels {
             }
         }
         o.setPending(chn);
-        Pollers.checkPollers(d, chn.port());
+        d.afterSetPending(o, chn);
     }
 
     /**

@@ -220,7 +220,9 @@ public final class Lifecycle {
             d.pauseCount--;
         }
         for (Vcpu v : d.vcpus) {
-            v.kick();
+            // domain_unpause's vcpu_wake: calls waiting for the unpause go on, a vCPU blocked
+            // in SCHEDOP_block or SCHEDOP_poll stays blocked (xen/common/sched/core.c)
+            v.recheck();
         }
     }
 

@@ -188,7 +188,7 @@ public final class NativeGuestsImpl implements NativeGuests {
                 d.shutdownReason = Domain.SHUTDOWN_CODE_INVALID;
             }
             for (io.xenabi.domain.impl.domains.Vcpu v : d.vcpus) {
-                v.kick();
+                v.recheck(); // vcpu_unpause's vcpu_wake: a blocked vCPU stays blocked
             }
             return true;
         }

@@ -84,6 +84,16 @@ public final class SchedOps {
      * before a later entry that would fault (FIDELITY-GAPS E7). The list is not checked as a
      * whole: guest_handle_okay only rejects Xen's own virtual range for a PV guest and nothing
      * for a translated one, and xenabi's guest addresses have no such range.
+     *
+     * <p>The vCPU sleeps until it is unblocked, by
+     * evtchn_check_pollers (one of its ports, or with several any port, became newly pending)
+     * or vcpu_kick (an upcall became pending), or until its timeout. A setup op, a hot swap or
+     * an unpause ends no poll ({@link Vcpu#recheck()}); xenabi also ends it when the domain
+     * shuts down or dies, so that the guest's thread leaves the door.
+     *
+     * <p>A port whose ABI implementation is away (a hot swap) cannot be read: the poll sleeps
+     * and reads such ports again once the implementation is back, ending if one is pending,
+     * as it would have ended at once in Xen.
      */
     private long poll(Domain d, Vcpu v, long gpa) {
         GuestStruct s = GuestStruct.copyFrom(d.memory, gpa, SchedOp.SIZEOF_SCHED_POLL);
@@ -101,11 +111,15 @@ public final class SchedOps {
                 return 0;
             }
             int port = 0;
+            int[] unread = new int[(int) nrPorts];
+            int nrUnread = 0;
             for (int i = 0; i < nrPorts; i++) {
                 // __copy_from_guest_offset: no alignment rule for the list (FIDELITY-GAPS E8)
                 port = GuestStruct.u32At(d.memory, portsGpa + 4L * i);
                 long rc = Pollers.portPoll(d, port);
-                if (rc != 0) {
+                if (rc == Pollers.UNREADABLE) {
+                    unread[nrUnread++] = port;
+                } else if (rc != 0) {
                     return rc > 0 ? 0 : rc;
                 }
             }
@@ -117,8 +131,25 @@ public final class SchedOps {
                 long left = timeout - table.systemTime();
                 deadline = System.nanoTime() + Math.max(0, left);
             }
-            v.waitUntil(() -> v.kickCount() != kicks || d.dying, deadline);
-            return 0;
+            while (true) {
+                boolean look = nrUnread > 0;
+                boolean woken = v.waitUntil(() -> v.kickCount() != kicks || d.dying || look && d.ops != null,
+                        deadline);
+                if (!woken || v.kickCount() != kicks || d.dying) {
+                    return 0;
+                }
+                int still = 0;
+                for (int i = 0; i < nrUnread; i++) {
+                    long rc = Pollers.portPoll(d, unread[i]);
+                    if (rc > 0) {
+                        return 0;
+                    }
+                    if (rc == Pollers.UNREADABLE) {
+                        unread[still++] = unread[i]; // away again already
+                    }
+                }
+                nrUnread = still;
+            }
         } finally {
             v.pollEvtchn = 0;
             Pollers.clearPollBit(d, v.id);

@@ -59,6 +59,13 @@ final class TwoLevelPorts implements EvtchnPortOps {
                 && !testAndSetSelector(vcpu, p / BITS_PER_EVTCHN_WORD)) {
             domain.markEventsPending(vcpu);
         }
+        domain.checkPollers(p); // newly pending, masked or not (evtchn_2l_set_pending)
+    }
+
+    /** Pollers are checked in {@link #setPending}, only when PENDING went from 0 to 1. */
+    @Override
+    public boolean checksPollers() {
+        return true;
     }
 
     @Override

@@ -236,11 +236,13 @@ final class FifoPorts implements EvtchnPortOps {
             return; // Xen: "lost event (too many queue changes)"
         }
         boolean linked = true;
+        boolean checkPollers = false;
         try {
             if (v.controlPage == null) {
                 return; // no control block: the guest cannot have unmasked, drop the event
             }
-            page.getAndOr32(off, 1 << EVTCHN_FIFO_PENDING);
+            // evtchn_fifo_set_pending: pollers are checked only when PENDING was newly set.
+            checkPollers = (page.getAndOr32(off, 1 << EVTCHN_FIFO_PENDING) & (1 << EVTCHN_FIFO_PENDING)) == 0;
             if (!testBit(page, off, EVTCHN_FIFO_MASKED) && !testAndSet(page, off, EVTCHN_FIFO_LINKED)) {
                 // If this event was a tail, the old queue is now empty.
                 if (oldQ.tail == p) {
@@ -267,6 +269,15 @@ final class FifoPorts implements EvtchnPortOps {
         if (!linked && !testAndSet(v.controlPage, v.controlOffset + CONTROL_BLOCK_READY, q.priority)) {
             domain.markEventsPending(vcpu);
         }
+        if (checkPollers) {
+            domain.checkPollers(p);
+        }
+    }
+
+    /** Pollers are checked in {@link #setPending}, only when PENDING went from 0 to 1. */
+    @Override
+    public boolean checksPollers() {
+        return true;
     }
 
     private static void lockPair(Queue a, Queue b) {
