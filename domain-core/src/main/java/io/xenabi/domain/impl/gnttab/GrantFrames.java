@@ -54,8 +54,10 @@ public final class GrantFrames {
         try {
             boolean status = (idx & MemoryOp.XENMAPIDX_grant_table_status) != 0
                     && g.version.statusFramesFor(g.nrFrames()) > 0;
-            // idx is a xen_ulong_t: compared unsigned, so "negative" indexes are far beyond the table.
-            long i = status ? idx & ~MemoryOp.XENMAPIDX_grant_table_status : idx;
+            // idx is a xen_ulong_t, but gnttab_get_shared_frame_mfn and gnttab_get_status_frame_mfn
+            // take an unsigned int (xen/common/grant_table.c, 4.17): the upper half is dropped after
+            // the status bit is looked at, so 1 << 32 names shared frame 0 on x86.
+            long i = (status ? idx & ~MemoryOp.XENMAPIDX_grant_table_status : idx) & 0xFFFF_FFFFL;
             GuestPage frame;
             long[] gfns;
             if (status) {
