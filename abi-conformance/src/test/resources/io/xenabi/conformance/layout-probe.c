@@ -243,6 +243,8 @@ int main(void)
     C("GrantFlags", GNTMAP_device_map); C("GrantFlags", GNTMAP_host_map); C("GrantFlags", GNTMAP_readonly);
     C("GrantFlags", GNTMAP_application_map); C("GrantFlags", GNTMAP_contains_pte);
     C("GrantFlags", GNTCOPY_source_gref); C("GrantFlags", GNTCOPY_dest_gref);
+    C("GrantFlags", GNTTAB_CACHE_CLEAN); C("GrantFlags", GNTTAB_CACHE_INVAL);
+    C("GrantFlags", GNTTAB_CACHE_SOURCE_GREF);
 
     C("GnttabStatus", GNTST_okay); C("GnttabStatus", GNTST_general_error); C("GnttabStatus", GNTST_bad_domain);
     C("GnttabStatus", GNTST_bad_gntref); C("GnttabStatus", GNTST_bad_handle);
