@@ -27,6 +27,7 @@ public final class XenErrno {
     public static final int ENOSYS = 38;
     public static final int ENODATA = 61;
     public static final int ETIME = 62;
+    public static final int EBADMSG = 74;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
     public static final int ETIMEDOUT = 110;
@@ -63,6 +64,7 @@ public final class XenErrno {
             case ENOSYS -> "ENOSYS";
             case ENODATA -> "ENODATA";
             case ETIME -> "ETIME";
+            case EBADMSG -> "EBADMSG";
             case EOVERFLOW -> "EOVERFLOW";
             case EOPNOTSUPP -> "EOPNOTSUPP";
             case ETIMEDOUT -> "ETIMEDOUT";

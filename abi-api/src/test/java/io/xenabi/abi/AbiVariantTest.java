@@ -49,4 +49,13 @@ class AbiVariantTest {
         assertEquals("EOPNOTSUPP", XenErrno.name(-95));
         assertEquals("EINVAL", XenErrno.name(22));
     }
+
+    @Test
+    void everyErrnoConstantHasItsOwnName() throws IllegalAccessException {
+        for (java.lang.reflect.Field f : XenErrno.class.getFields()) {
+            if (f.getType() == int.class) {
+                assertEquals(f.getName(), XenErrno.name(f.getInt(null)));
+            }
+        }
+    }
 }

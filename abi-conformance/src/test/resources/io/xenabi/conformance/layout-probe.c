@@ -120,6 +120,7 @@ int main(void)
     C("EvtchnOp", VIRQ_XENOPROF); C("EvtchnOp", VIRQ_CON_RING); C("EvtchnOp", VIRQ_PCPU_STATE);
     C("EvtchnOp", VIRQ_MEM_EVENT); C("EvtchnOp", VIRQ_ARGO); C("EvtchnOp", VIRQ_ENOMEM);
     C("EvtchnOp", VIRQ_XENPMU); C("EvtchnOp", NR_VIRQS);
+    C("EvtchnOp", EVTCHN_2L_NR_CHANNELS);
     OFF("EvtchnOp", "ALLOC_UNBOUND_DOM", struct evtchn_alloc_unbound, dom);
     OFF("EvtchnOp", "ALLOC_UNBOUND_REMOTE_DOM", struct evtchn_alloc_unbound, remote_dom);
     OFF("EvtchnOp", "ALLOC_UNBOUND_PORT", struct evtchn_alloc_unbound, port);
@@ -151,6 +152,7 @@ int main(void)
     OFF("EvtchnOp", "INIT_CONTROL_LINK_BITS", struct evtchn_init_control, link_bits);
     SZ("EvtchnOp", "SIZEOF_EVTCHN_INIT_CONTROL", struct evtchn_init_control);
     OFF("EvtchnOp", "EXPAND_ARRAY_ARRAY_GFN", struct evtchn_expand_array, array_gfn);
+    SZ("EvtchnOp", "SIZEOF_EVTCHN_EXPAND_ARRAY", struct evtchn_expand_array);
     OFF("EvtchnOp", "SET_PRIORITY_PORT", struct evtchn_set_priority, port);
     OFF("EvtchnOp", "SET_PRIORITY_PRIORITY", struct evtchn_set_priority, priority);
 
@@ -243,6 +245,8 @@ int main(void)
     C("GrantFlags", GNTMAP_device_map); C("GrantFlags", GNTMAP_host_map); C("GrantFlags", GNTMAP_readonly);
     C("GrantFlags", GNTMAP_application_map); C("GrantFlags", GNTMAP_contains_pte);
     C("GrantFlags", GNTCOPY_source_gref); C("GrantFlags", GNTCOPY_dest_gref);
+    C("GrantFlags", GNTTAB_CACHE_CLEAN); C("GrantFlags", GNTTAB_CACHE_INVAL);
+    C("GrantFlags", GNTTAB_CACHE_SOURCE_GREF);
 
     C("GnttabStatus", GNTST_okay); C("GnttabStatus", GNTST_general_error); C("GnttabStatus", GNTST_bad_domain);
     C("GnttabStatus", GNTST_bad_gntref); C("GnttabStatus", GNTST_bad_handle);

@@ -20,7 +20,11 @@ public final class EvtchnFifo {
     public static final int EVTCHN_FIFO_LINK_MASK = (1 << EVTCHN_FIFO_LINK_BITS) - 1;
     public static final int EVTCHN_FIFO_NR_CHANNELS = 1 << EVTCHN_FIFO_LINK_BITS;
 
-    /** Event words per 4 KiB event-array page, and the most pages a domain can add. */
+    /**
+     * Event words per 4 KiB event-array page, and the most pages a domain can add: Xen's
+     * EVTCHN_FIFO_EVENT_WORDS_PER_PAGE and EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES, internal to
+     * xen/common/event_fifo.c (no public header has them, so the header probe cannot check them).
+     */
     public static final int EVENT_WORDS_PER_PAGE = 4096 / 4;
     public static final int EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES = EVTCHN_FIFO_NR_CHANNELS / EVENT_WORDS_PER_PAGE;
 

@@ -48,6 +48,12 @@ public final class EvtchnOp {
     public static final int VIRQ_XENPMU = 13;
     public static final int NR_VIRQS = 24;
 
+    /**
+     * The 2-level ABI's port count: {@code sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64}, 4096
+     * on x86_64 (64 selector bits of 64 ports each in shared_info's bitmaps).
+     */
+    public static final int EVTCHN_2L_NR_CHANNELS = 8 * 8 * 64;
+
     // struct evtchn_alloc_unbound (8): dom u16 @0, remote_dom u16 @2; OUT port u32 @4
     public static final int ALLOC_UNBOUND_DOM = 0;
     public static final int ALLOC_UNBOUND_REMOTE_DOM = 2;

@@ -9,10 +9,11 @@
  * keeps FIFO's saved pending flag ({@link io.xenabi.evtchn.EvtchnPort#savedPending()}); an ABI
  * checks the pollers itself when a port becomes newly pending
  * ({@link io.xenabi.evtchn.EvtchnDomain#checkPollers}, {@link io.xenabi.evtchn.EvtchnPortOps#checksPollers()});
- * {@link io.xenabi.evtchn.EvtchnOp#abiSetupArgSize(int)}.
+ * {@link io.xenabi.evtchn.EvtchnOp#abiSetupArgSize(int)}. 2.2.0: the 2-level port count
+ * {@link io.xenabi.evtchn.EvtchnOp#EVTCHN_2L_NR_CHANNELS}.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.xenabi.evtchn;
 
 import org.osgi.annotation.bundle.Export;

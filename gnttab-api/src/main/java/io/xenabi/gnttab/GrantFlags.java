@@ -1,6 +1,9 @@
 package io.xenabi.gnttab;
 
-/** GTF_* entry flags, GNTMAP_* map flags and GNTCOPY_* copy flags, with Xen's values. */
+/**
+ * GTF_* entry flags, GNTMAP_* map flags, GNTCOPY_* copy flags and GNTTAB_CACHE_* cache-flush
+ * ops, with Xen's values (xen/include/public/grant_table.h).
+ */
 public final class GrantFlags {
     public static final int GTF_invalid = 0;
     public static final int GTF_permit_access = 1;
@@ -25,6 +28,15 @@ public final class GrantFlags {
 
     public static final int GNTCOPY_source_gref = 1 << 0;
     public static final int GNTCOPY_dest_gref = 1 << 1;
+
+    /**
+     * {@code struct gnttab_cache_flush}'s {@code op} (a {@code uint32_t}): clean, invalidate, and
+     * whether {@code a} is a grant ref rather than a bus address. SOURCE_GREF is Xen's
+     * {@code 1u<<31}, the sign bit of a Java int.
+     */
+    public static final int GNTTAB_CACHE_CLEAN = 1 << 0;
+    public static final int GNTTAB_CACHE_INVAL = 1 << 1;
+    public static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
 
     private GrantFlags() {
     }

@@ -106,12 +106,12 @@ class GrantTableOpTest {
     @Test
     void cacheFlushChecksItsArguments() {
         long a = GrantGuest.ARG;
-        front.mem.write32(a + CACHE_FLUSH_OP, GrantTables.GNTTAB_CACHE_CLEAN);
+        front.mem.write32(a + CACHE_FLUSH_OP, GNTTAB_CACHE_CLEAN);
         front.mem.write16(a + CACHE_FLUSH_LENGTH, 64);
         assertEquals(0, front.op(GNTTABOP_cache_flush, a, 1));
         front.mem.write32(a + CACHE_FLUSH_OP, 1 << 5);
         assertEquals(-EOPNOTSUPP, front.op(GNTTABOP_cache_flush, a, 1));
-        front.mem.write32(a + CACHE_FLUSH_OP, GrantTables.GNTTAB_CACHE_INVAL);
+        front.mem.write32(a + CACHE_FLUSH_OP, GNTTAB_CACHE_INVAL);
         front.mem.write16(a + CACHE_FLUSH_OFFSET, 4090);
         assertEquals(-EINVAL, front.op(GNTTABOP_cache_flush, a, 1));
     }

@@ -1,5 +1,7 @@
 package io.xenabi.bridge.impl;
 
+import static io.xenabi.abi.XenErrno.EBADMSG;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +33,12 @@ final class Frames {
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
 
-    /** Xen's errno values (xen/include/public/errno.h) the protocol adds to XenErrno's. */
+    /**
+     * Errno values the protocol adds to XenErrno's (EBADMSG is Xen's). Xen's public/errno.h has
+     * neither of these: they are Linux's (asm-generic/errno.h), as the native guest runtime's
+     * {@code <errno.h>} gives them (native-guest/runtime/ngb_proto.c).
+     */
     static final int EPROTO = 71;
-    static final int EBADMSG = 74;
     static final int EPROTONOSUPPORT = 93;
 
     private Frames() {

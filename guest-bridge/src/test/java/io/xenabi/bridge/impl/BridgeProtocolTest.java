@@ -240,7 +240,7 @@ class BridgeProtocolTest {
         try (Client c = new Client()) {
             assertEquals(0, c.hello(domid, 0, 0));
             c.send(Frames.frame(Frames.RESULT, 1).putInt(8, 25));
-            assertEquals(-Frames.EBADMSG, c.read().getInt(16));
+            assertEquals(-XenErrno.EBADMSG, c.read().getInt(16));
         }
         awaitState(domid, DomainState.CRASHED);
     }

@@ -31,7 +31,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * two volatile reads here, and vCPUs of one domain share no written word.
  */
 public final class Domain implements EvtchnDomain {
-    /** Ports per bucket (Xen's EVTCHNS_PER_BUCKET for a 64-byte struct evtchn). */
+    /**
+     * Ports per bucket: Xen's internal EVTCHNS_PER_BUCKET (xen/include/xen/sched.h) for a
+     * 64-byte struct evtchn.
+     */
     public static final int EVTCHNS_PER_BUCKET = 64;
     /** The largest port space of any ABI (FIFO: 2^17). */
     public static final int MAX_PORTS = 1 << 17;
@@ -208,7 +211,10 @@ public final class Domain implements EvtchnDomain {
      */
     public volatile int pauseCount;
     public volatile boolean shuttingDown;
-    /** Xen's {@code SHUTDOWN_CODE_INVALID} (~0u): no shutdown code, as the guest never shut down or resumed since. */
+    /**
+     * Xen's internal {@code SHUTDOWN_CODE_INVALID} (~0u, xen/include/xen/sched.h): no shutdown
+     * code, as the guest never shut down or resumed since.
+     */
     public static final int SHUTDOWN_CODE_INVALID = ~0;
     /** Xen's {@code shutdown_code}: the last SHUTDOWN_* reason, else SHUTDOWN_CODE_INVALID. */
     public volatile int shutdownReason = SHUTDOWN_CODE_INVALID;

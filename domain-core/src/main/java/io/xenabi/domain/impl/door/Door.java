@@ -8,6 +8,7 @@ import static io.xenabi.abi.XenErrno.ESRCH;
 
 import io.xenabi.abi.GuestFault;
 import io.xenabi.abi.Hypercall;
+import io.xenabi.abi.XenVersion;
 import io.xenabi.domain.DomainState;
 import io.xenabi.domain.impl.domains.Domain;
 import io.xenabi.domain.impl.domains.DomainTable;
@@ -26,9 +27,12 @@ import java.util.function.BooleanSupplier;
  */
 public final class Door {
     private static final System.Logger LOG = System.getLogger(Door.class.getName());
-    /** The Xen version xenabi presents to XENVER_version: 4.19. */
+    /**
+     * What XENVER_version answers: major {@code << 16 |} minor, 4.19, as xen/common/kernel.c's
+     * do_xen_version builds it from XEN_VERSION and XEN_SUBVERSION, which are Xen's internal
+     * build constants (xen/include/xen/compile.h, generated from compile.h.in), not public ABI.
+     */
     public static final int XEN_VERSION = (4 << 16) | 19;
-    public static final int XENVER_version = 0;
 
     private final DomainTable table;
     private final EventChannels evtchn;
@@ -85,8 +89,8 @@ public final class Door {
                 case Hypercall.__HYPERVISOR_memory_op -> nargs < 2 ? -EFAULT
                         : memory.op(d, (int) arg0, arg1);
                 case Hypercall.__HYPERVISOR_xen_version -> nargs < 1 ? -EFAULT
-                        : (int) arg0 == XENVER_version ? XEN_VERSION
-                        : (int) arg0 == io.xenabi.abi.XenVersion.XENVER_get_features
+                        : (int) arg0 == XenVersion.XENVER_version ? XEN_VERSION
+                        : (int) arg0 == XenVersion.XENVER_get_features
                                 ? (nargs < 2 ? -EFAULT : platform.getFeatures(d, arg1)) : -ENOSYS;
                 case Hypercall.__HYPERVISOR_vcpu_op -> nargs < 3 ? -EFAULT
                         : platform.vcpuOp(d, (int) arg0, arg1, arg2);

@@ -12,7 +12,7 @@ import java.util.function.BooleanSupplier;
 
 /** A domain's grant table coming into being, and its frames entering the guest's physmap. */
 public final class GrantFrames {
-    /** Xen's INITIAL_NR_GRANT_FRAMES. */
+    /** Xen's internal INITIAL_NR_GRANT_FRAMES (xen/arch/x86/include/asm/grant_table.h). */
     public static final int INITIAL_NR_GRANT_FRAMES = 1;
 
     private GrantFrames() {

@@ -31,7 +31,10 @@ import io.xenabi.gnttab.GrantVersion;
  * no page (see {@link #transfer}).
  */
 public final class GrantTables {
-    /** The continuation argument (opaque to the guest) starts at this bit of {@code cmd}. */
+    /**
+     * The continuation argument (opaque to the guest) starts at this bit of {@code cmd}: Xen's
+     * internal GNTTABOP_CONTINUATION_ARG_SHIFT (xen/common/grant_table.c), not in the public header.
+     */
     public static final int GNTTABOP_CONTINUATION_ARG_SHIFT = 12;
     /**
      * GNTTABOP_CMD_MASK: the sub-op; the continuation bits above it must be clear except for
@@ -39,9 +42,6 @@ public final class GrantTables {
      * 4096 is -ENOSYS, not -EINVAL.
      */
     public static final int GNTTABOP_CMD_MASK = (1 << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1;
-    public static final int GNTTAB_CACHE_CLEAN = 1;
-    public static final int GNTTAB_CACHE_INVAL = 1 << 1;
-    public static final int GNTTAB_CACHE_SOURCE_GREF = 1 << 31;
 
     private final DomainTable table;
     private final GrantCopy copy;

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * remembered as Xen's x86 {@code shared_gfn}/{@code status_gfn}.
  */
 public final class Grants implements GrantTable {
-    /** Xen's INVALID_GFN as the guest sees it in a frame list. */
+    /** Xen's internal INVALID_GFN (~0UL, xen/include/xen/mm-frame.h), as a frame list shows it. */
     public static final long INVALID_GFN = -1L;
     /** Pin counters, 8 bits each, as Xen's GNTPIN_* (xen/common/grant_table.c). */
     public static final int GNTPIN_hstw_inc = 1;
@@ -47,9 +47,12 @@ public final class Grants implements GrantTable {
     static boolean needsStatus(Active act, boolean readonly) {
         return act.pin == 0 || !readonly && (act.pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)) == 0;
     }
-    /** struct grant_mapping is 16 bytes: 256 handles per maptrack frame. */
+    /**
+     * Xen's internal MAPTRACK_PER_PAGE (xen/common/grant_table.c): struct grant_mapping is 16
+     * bytes, 256 handles per maptrack frame.
+     */
     public static final int MAPTRACK_PER_PAGE = GuestPage.PAGE_SIZE / 16;
-    /** Xen's MAPTRACK_TAIL: the end of a maptrack free list. */
+    /** Xen's internal MAPTRACK_TAIL (~0u, xen/common/grant_table.c): the end of a maptrack free list. */
     static final int MAPTRACK_TAIL = -1;
 
     /** The domain's grant table, or null before a base grant-table version is present. */

@@ -1,5 +1,7 @@
 package io.xenabi.evtchn.twolevel.impl;
 
+import static io.xenabi.evtchn.EvtchnOp.EVTCHN_2L_NR_CHANNELS;
+
 import io.xenabi.abi.GuestPage;
 import io.xenabi.abi.SharedInfo;
 import io.xenabi.evtchn.EvtchnDomain;
@@ -14,10 +16,11 @@ import java.nio.ByteBuffer;
  * is_busy or set_priority, and 2-level keeps nothing to release: those ops stay absent.
  */
 final class TwoLevelPorts implements EvtchnPortOps {
-    /** BITS_PER_EVTCHN_WORD for a 64-bit guest. */
+    /**
+     * Ports per selector bit: Xen's internal BITS_PER_EVTCHN_WORD(d) (xen/include/xen/sched.h)
+     * for a 64-bit guest, BITS_PER_XEN_ULONG.
+     */
     static final int BITS_PER_EVTCHN_WORD = 64;
-    /** EVTCHN_2L_NR_CHANNELS: 64 selector bits of 64 ports each. */
-    static final int EVTCHN_2L_NR_CHANNELS = BITS_PER_EVTCHN_WORD * BITS_PER_EVTCHN_WORD;
 
     private final EvtchnDomain domain;
     private final GuestPage shared;

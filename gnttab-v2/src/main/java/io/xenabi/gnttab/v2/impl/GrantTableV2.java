@@ -35,7 +35,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = GrantVersion.class)
 @AbiVariantService(family = AbiVariant.FAMILY_GNTTAB, variant = "v2", capability = AbiCapability.XENABI_CAP_GNTTAB_V2)
 public final class GrantTableV2 implements GrantVersion {
-    static final int STATUS_PER_FRAME = GuestPage.PAGE_SIZE / SIZEOF_GRANT_STATUS;
+    /** Xen's internal GRANT_STATUS_PER_PAGE (xen/common/grant_table.c): 2048 status words to a frame. */
+    static final int GRANT_STATUS_PER_PAGE = GuestPage.PAGE_SIZE / SIZEOF_GRANT_STATUS;
 
     @Override
     public int version() {
@@ -50,7 +51,7 @@ public final class GrantTableV2 implements GrantVersion {
     @Override
     public int statusFramesFor(int sharedFrames) {
         long entries = (long) sharedFrames * entriesPerFrame();
-        return (int) ((entries + STATUS_PER_FRAME - 1) / STATUS_PER_FRAME);
+        return (int) ((entries + GRANT_STATUS_PER_PAGE - 1) / GRANT_STATUS_PER_PAGE);
     }
 
     private GuestPage page(GrantTable t, int ref) {
@@ -62,11 +63,11 @@ public final class GrantTableV2 implements GrantVersion {
     }
 
     private static GuestPage statusPage(GrantTable t, int ref) {
-        return t.statusFrame(ref / STATUS_PER_FRAME);
+        return t.statusFrame(ref / GRANT_STATUS_PER_PAGE);
     }
 
     private static int statusOffset(int ref) {
-        return (ref % STATUS_PER_FRAME) * SIZEOF_GRANT_STATUS;
+        return (ref % GRANT_STATUS_PER_PAGE) * SIZEOF_GRANT_STATUS;
     }
 
     /** v2 holds every kind of grant (full page, sub-page, transitive) and a 64-bit frame. */
@@ -106,7 +107,7 @@ public final class GrantTableV2 implements GrantVersion {
             p.set16(off + V2_SUB_PAGE_LENGTH, (short) (e.subPage() ? e.length() : 0));
             p.set64(off + V2_FULL_PAGE_FRAME, e.frame());
         }
-        if (t.nrStatusFrames() > ref / STATUS_PER_FRAME) {
+        if (t.nrStatusFrames() > ref / GRANT_STATUS_PER_PAGE) {
             statusPage(t, ref).set16(statusOffset(ref), (short) 0);
         }
         p.set32(off + V2_FLAGS, (e.domid() << 16) | (e.flags() & 0xFFFF)); // header last
