@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -40,8 +42,13 @@ public final class GuestMemory {
      * Gfns where a page of another domain is mapped (a grant mapping), each with whether it is
      * read-only: Xen's p2m_grant_map_rw / p2m_grant_map_ro entries.
      */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Boolean> foreign =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicReferenceArray<AtomicIntegerArray> foreign;
+    /** How many gfns map a foreign page now: while none do, the lookups skip the flags. */
+    private final AtomicInteger foreignPages = new AtomicInteger();
+    /** A gfn's foreign flag: unset (the domain's own page), a writable or a read-only grant mapping. */
+    private static final int OWN = 0;
+    private static final int FOREIGN_RW = 1;
+    private static final int FOREIGN_RO = 2;
     /** The RAM file, or null for memory on the heap. */
     private final Path file;
     /** The file's mapping in regions of {@value #REGION_PAGES} pages (FileChannel.map's limit is 2 GiB), or null. */
@@ -58,6 +65,7 @@ public final class GuestMemory {
         }
         this.nrPages = nrPages;
         this.directory = new AtomicReferenceArray<>((int) ((nrPages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT));
+        this.foreign = new AtomicReferenceArray<>(directory.length());
         this.file = null;
         this.regions = null;
     }
@@ -69,6 +77,7 @@ public final class GuestMemory {
         }
         this.nrPages = nrPages;
         this.directory = new AtomicReferenceArray<>((int) ((nrPages + CHUNK_PAGES - 1) >>> CHUNK_SHIFT));
+        this.foreign = new AtomicReferenceArray<>(directory.length());
         this.file = file;
         this.regions = new MappedByteBuffer[(int) ((nrPages + REGION_PAGES - 1) >>> REGION_SHIFT)];
         try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
@@ -176,11 +185,7 @@ public final class GuestMemory {
         if (!isValidGfn(gfn)) {
             throw new GuestFault(gfn << GuestPage.PAGE_SHIFT);
         }
-        if (isForeign) {
-            foreign.put(gfn, readonly);
-        } else if (!foreign.isEmpty()) {
-            foreign.remove(gfn);
-        }
+        setForeign(gfn, isForeign ? (readonly ? FOREIGN_RO : FOREIGN_RW) : OWN);
         GuestPage old = chunk((int) (gfn >>> CHUNK_SHIFT)).getAndSet((int) (gfn & (CHUNK_PAGES - 1)), page);
         GuestPhysmap.Listener l = listener;
         if (l != null) {
@@ -200,12 +205,12 @@ public final class GuestMemory {
      * get_page_from_gfn refuses a page the domain does not own.
      */
     public boolean isForeign(long gfn) {
-        return !foreign.isEmpty() && foreign.containsKey(gfn);
+        return foreignFlag(gfn) != OWN;
     }
 
     /** Whether writes to {@code gfn} are discarded (a read-only grant mapping). */
     public boolean isReadOnly(long gfn) {
-        return !foreign.isEmpty() && Boolean.TRUE.equals(foreign.get(gfn));
+        return foreignFlag(gfn) == FOREIGN_RO;
     }
 
     /** The gfn at which {@code page} is mapped, or -1; a linear scan, for slow paths only. */
@@ -244,6 +249,36 @@ public final class GuestMemory {
             }
         }
         return -1;
+    }
+
+    /** The foreign flag of {@code gfn}: a flag per page, in chunks made on a chunk's first foreign mapping. */
+    private int foreignFlag(long gfn) {
+        if (foreignPages.get() == 0 || !isValidGfn(gfn)) {
+            return OWN;
+        }
+        AtomicIntegerArray flags = foreign.get((int) (gfn >>> CHUNK_SHIFT));
+        return flags == null ? OWN : flags.get((int) (gfn & (CHUNK_PAGES - 1)));
+    }
+
+    private void setForeign(long gfn, int flag) {
+        int index = (int) (gfn >>> CHUNK_SHIFT);
+        AtomicIntegerArray flags = foreign.get(index);
+        if (flags == null) {
+            if (flag == OWN) {
+                return;
+            }
+            AtomicIntegerArray fresh = new AtomicIntegerArray(CHUNK_PAGES);
+            flags = foreign.compareAndExchange(index, null, fresh);
+            if (flags == null) {
+                flags = fresh;
+            }
+        }
+        int old = flags.getAndSet((int) (gfn & (CHUNK_PAGES - 1)), flag);
+        if (old == OWN && flag != OWN) {
+            foreignPages.incrementAndGet();
+        } else if (old != OWN && flag == OWN) {
+            foreignPages.decrementAndGet();
+        }
     }
 
     private AtomicReferenceArray<GuestPage> chunk(int index) {

@@ -37,7 +37,11 @@ public final class FifoEvents implements EvtchnOps {
     private final Layout layout;
     private final ArgStack args;
     private final GuestPage[] controlBlocks;
-    /** Per vCPU and priority: the next port to take, 0 when the guest reached the tail. */
+    /**
+     * Per vCPU and priority: the next port to take, 0 when the guest reached the tail. Each
+     * vCPU's row has a cache line of padding after its queues, so two vCPUs' rows never share
+     * a line (Linux keeps them per CPU).
+     */
     private final int[][] queueHeads;
     private final GuestPage[] eventArray = new GuestPage[EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES];
     /** Pages of {@link #eventArray} Xen has accepted; written under {@code this}. */
@@ -50,7 +54,7 @@ public final class FifoEvents implements EvtchnOps {
         this.layout = layout;
         this.args = args;
         this.controlBlocks = new GuestPage[layout.vcpus()];
-        this.queueHeads = new int[layout.vcpus()][EVTCHN_FIFO_MAX_QUEUES];
+        this.queueHeads = new int[layout.vcpus()][EVTCHN_FIFO_MAX_QUEUES + 16];
     }
 
     /**

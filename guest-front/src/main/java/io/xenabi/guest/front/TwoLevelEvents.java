@@ -16,14 +16,20 @@ public final class TwoLevelEvents implements EvtchnOps {
     private final GuestPage sharedInfo;
     private final Hypercalls calls;
     private final ArgStack args;
-    /** Per vCPU: the word after the last one scanned, so a busy low word cannot starve the rest. */
+    /**
+     * Per vCPU: the word after the last one scanned, so a busy low word cannot starve the rest;
+     * vCPU v's at index {@code v * PER_CPU_STRIDE}, a cache line of its own, as Linux keeps it
+     * per CPU (current_word_idx): two vCPUs taking upcalls at once do not share the line.
+     */
     private final int[] nextWord;
+    /** Ints per vCPU in {@link #nextWord}: 64 bytes. */
+    static final int PER_CPU_STRIDE = 16;
 
     public TwoLevelEvents(GuestPage sharedInfo, Hypercalls calls, ArgStack args, int vcpus) {
         this.sharedInfo = sharedInfo;
         this.calls = calls;
         this.args = args;
-        this.nextWord = new int[vcpus];
+        this.nextWord = new int[vcpus * PER_CPU_STRIDE];
     }
 
     @Override
@@ -103,7 +109,7 @@ public final class TwoLevelEvents implements EvtchnOps {
         int selOffset = SharedInfo.vcpuInfo(vcpu) + SharedInfo.VCPU_EVTCHN_PENDING_SEL;
         long sel = sharedInfo.getAndSet64(selOffset, 0);
         int found = 0;
-        int start = nextWord[vcpu];
+        int start = nextWord[vcpu * PER_CPU_STRIDE];
         while (sel != 0) {
             long rotated = Long.rotateRight(sel, start);
             int w = (Long.numberOfTrailingZeros(rotated) + start) & (WORDS - 1);
@@ -120,7 +126,7 @@ public final class TwoLevelEvents implements EvtchnOps {
             }
             start = (w + 1) & (WORDS - 1);
         }
-        nextWord[vcpu] = start;
+        nextWord[vcpu * PER_CPU_STRIDE] = start;
         return found;
     }
 

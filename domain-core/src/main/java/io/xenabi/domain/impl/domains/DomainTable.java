@@ -6,6 +6,7 @@ import io.xenabi.domain.DomainException;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Every domain by domid (Xen's domain list and {@code domid_to_domain}), the lock under which
@@ -21,6 +22,11 @@ public final class DomainTable {
     public static final long DOM0_MEMORY_MIB = 64;
 
     private final Map<Integer, Domain> domains = new ConcurrentHashMap<>();
+    /**
+     * The same domains indexed by domid, for the hypercall paths' lookups (Xen's domain hash):
+     * every domid is below DOMID_FIRST_RESERVED. Written with {@link #domains}, under the lock.
+     */
+    private final AtomicReferenceArray<Domain> byId = new AtomicReferenceArray<>(DomId.DOMID_FIRST_RESERVED);
     /** Held to create, destroy, pause and unpause: one domain lock, as Xen's domctl lock. */
     public final Object lock = new Object();
     private final long bootNanos = System.nanoTime();
@@ -55,7 +61,7 @@ public final class DomainTable {
             if (domains.size() > 1) {
                 throw new IllegalStateException("Domain-0's vCPUs are set at boot, before any other domain");
             }
-            domains.put(DOMID_0, new Domain(DOMID_0, new DomainConfig("Domain-0", vcpus, DOM0_MEMORY_MIB,
+            add(new Domain(DOMID_0, new DomainConfig("Domain-0", vcpus, DOM0_MEMORY_MIB,
                     DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED));
         }
     }
@@ -67,7 +73,7 @@ public final class DomainTable {
 
     /** The domain, or null: the door's lookup. */
     public Domain get(int domid) {
-        return domains.get(domid);
+        return domid >= 0 && domid < DomId.DOMID_FIRST_RESERVED ? byId.get(domid) : null;
     }
 
     /** The domain, or a DomainException naming the unknown id (the toolstack's lookup). */
@@ -84,7 +90,7 @@ public final class DomainTable {
         if (dom == DomId.DOMID_SELF) {
             return cur;
         }
-        Domain d = domains.get(dom);
+        Domain d = get(dom);
         return d == null || d.dying ? null : d;
     }
 
@@ -130,9 +136,12 @@ public final class DomainTable {
     /** Makes a new domain visible (lock held). */
     public void add(Domain d) {
         domains.put(d.domid, d);
+        byId.set(d.domid, d);
     }
 
     public void remove(int domid) {
-        domains.remove(domid);
+        if (domains.remove(domid) != null) {
+            byId.set(domid, null);
+        }
     }
 }

@@ -27,6 +27,8 @@ final class GrantCopy {
     public static final int MAX_TRANSITIVE_DEPTH = 1;
     /** acquireForCopy's answer when another copy is resolving the same transitive grant. */
     private static final Object RETRY = new Object();
+    /** acquireLocked's answer, on the one-lock path only, for a grant that is (or was pinned) transitive. */
+    private static final Object GENERAL_PATH = new Object();
 
     private final DomainTable table;
 
@@ -88,6 +90,12 @@ final class GrantCopy {
         if (dd == null) {
             return GNTST_bad_domain;
         }
+        if (srcGref != dstGref) {
+            int st = copyUnderOneLock(cur, s, len, srcGref ? sd : dd, srcGref ? dd : sd, srcGref);
+            if (st != GENERAL) {
+                return st;
+            }
+        }
         Buf src = null;
         Buf dst = null;
         try {
@@ -101,21 +109,79 @@ final class GrantCopy {
                 return st;
             }
             dst = (Buf) db;
-            int so = s.u16(COPY_SOURCE + COPY_PTR_OFFSET);
-            int dof = s.u16(COPY_DEST + COPY_PTR_OFFSET);
-            if (so + len > GuestPage.PAGE_SIZE || dof + len > GuestPage.PAGE_SIZE) {
-                return GNTST_bad_copy_arg;
-            }
-            if (so < src.start || so + len > src.start + src.length || dof < dst.start
-                    || dof + len > dst.start + dst.length) {
-                return GNTST_general_error; // outside the sub-page window
-            }
-            dst.page.copyFrom(src.page, so, dof, len);
-            return GNTST_okay;
+            return copyBytes(s, len, src, dst);
         } finally {
             unclaim(src);
             unclaim(dst);
         }
+    }
+
+    /** {@link #copyUnderOneLock}'s answer when the copy must take the general path. */
+    private static final int GENERAL = Integer.MIN_VALUE;
+
+    /**
+     * A backend's common copy in one hold of the granter's lock: one side a grant that is not
+     * transitive, the other a frame of the caller's own (DOMID_SELF's, as the frame side must
+     * be). The grant is acquired as {@link #acquireForCopy} does, the bytes copied and the pin
+     * dropped before the lock is let go. Xen takes the lock twice (acquire_grant_for_copy, then
+     * release_grant_for_copy after the copy), but what other vCPUs can see is the same: they
+     * take the lock to look at the pin, so none sees it held, and the guest sees GTF_reading or
+     * GTF_writing set in its entry throughout the copy, as Xen sets them. The statuses come in
+     * the general path's order: the source side's first, then the destination's, then the
+     * bounds. {@link #GENERAL} when the grant is, or its active entry was pinned as, transitive.
+     */
+    private int copyUnderOneLock(Domain cur, GuestStruct s, int len, Domain granter, Domain frameOwner,
+            boolean srcIsGrant) {
+        int side = srcIsGrant ? COPY_DEST : COPY_SOURCE;
+        long gmfn = s.u64(side + COPY_PTR_U);
+        boolean frameOk = Grants.ownedFrame(frameOwner, gmfn);
+        if (!srcIsGrant && !frameOk) {
+            return GNTST_bad_page; // the source frame is claimed before the destination grant
+        }
+        int ref = s.u32((srcIsGrant ? COPY_SOURCE : COPY_DEST) + COPY_PTR_U);
+        Grants rg = Grants.of(granter);
+        boolean readonly = srcIsGrant;
+        rg.enter();
+        try {
+            Object r = acquireLocked(cur.domid, rg, ref, readonly, 0, true);
+            if (r == GENERAL_PATH) {
+                return GENERAL;
+            }
+            if (r instanceof Integer st) {
+                return st;
+            }
+            Buf g = (Buf) r;
+            try {
+                if (srcIsGrant && !frameOk) {
+                    return GNTST_bad_page;
+                }
+                GuestPage frame = frameOwner.memory.page(gmfn);
+                Buf src = srcIsGrant ? g : new Buf(frame, 0, GuestPage.PAGE_SIZE, null, 0, false);
+                Buf dst = srcIsGrant ? new Buf(frame, 0, GuestPage.PAGE_SIZE, null, 0, true) : g;
+                return copyBytes(s, len, src, dst);
+            } finally {
+                Active act = rg.active(ref);
+                act.pin -= readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+                Grants.releaseStatus(rg, ref, act); // not transitive: nothing to release beyond
+            }
+        } finally {
+            rg.lock.unlock();
+        }
+    }
+
+    /** The bounds of both windows, then the copy: GNTST_okay or the status of the bound broken. */
+    private static int copyBytes(GuestStruct s, int len, Buf src, Buf dst) {
+        int so = s.u16(COPY_SOURCE + COPY_PTR_OFFSET);
+        int dof = s.u16(COPY_DEST + COPY_PTR_OFFSET);
+        if (so + len > GuestPage.PAGE_SIZE || dof + len > GuestPage.PAGE_SIZE) {
+            return GNTST_bad_copy_arg;
+        }
+        if (so < src.start || so + len > src.start + src.length || dof < dst.start
+                || dof + len > dst.start + dst.length) {
+            return GNTST_general_error; // outside the sub-page window
+        }
+        dst.page.copyFrom(src.page, so, dof, len);
+        return GNTST_okay;
     }
 
     /** gnttab_copy_claim_buf: a Buf with a host pin held, or the GNTST status as an Integer. */
@@ -146,65 +212,15 @@ final class GrantCopy {
      * its target acquired with no lock held, and the pin undone if that fails.
      */
     private Object acquireForCopy(int domid, Grants rg, int ref, boolean readonly, int depth) {
-        GrantEntry e;
+        Object r;
         rg.enter();
         try {
-            if (ref < 0 || ref >= rg.nrEntries()) {
-                return GNTST_bad_gntref;
-            }
-            Active act = rg.active(ref);
-            int incr = readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
-            if (act.pin != 0 && (act.domid != domid || (act.pin & Grants.overflowMask(incr)) != 0)) {
-                return GNTST_general_error;
-            }
-            GrantVersion v = rg.version;
-            e = v.read(rg, ref);
-            if (e.type() == GTF_transitive && depth >= MAX_TRANSITIVE_DEPTH) {
-                return GNTST_general_error; // "transitive grant when transitivity not allowed"
-            }
-            if (act.pin != 0 && act.transitive && act.trans == null) {
-                return RETRY; // never the transitive entry's own "frame": it names no page
-            }
-            if (act.pin != 0 && act.transitive && !readonly && !act.trans.writable()) {
-                // Resolved read-only by a copy still running: xenabi holds one pin on the target
-                // per active entry, so it cannot upgrade it in place as Xen does (a divergence
-                // only for a copy that writes through a transitive grant another one reads).
-                return GNTST_general_error;
-            }
-            if (Grants.needsStatus(act, readonly)) {
-                int rc = v.acquire(rg, ref, domid, readonly, act.pin != 0, false);
-                if (rc != GNTST_okay) {
-                    return rc;
-                }
-            }
-            boolean fresh = act.pin == 0;
-            if (!fresh && changedUnderPin(act, e, readonly)) {
-                v.release(rg, ref, false, true);
-                return GNTST_general_error;
-            }
-            if (fresh && e.type() != GTF_transitive && !Grants.ownedFrame(rg.domain, e.frame())) {
-                v.release(rg, ref, true, !readonly);
-                return GNTST_bad_page;
-            }
-            if (fresh) {
-                act.domid = domid;
-                act.frame = e.frame();
-                act.start = e.subPage() ? activeStart(e.pageOffset()) : 0;
-                act.length = e.subPage() ? e.length() : GuestPage.PAGE_SIZE;
-                // Xen treats a transitive grant as sub-page whatever it resolves to.
-                act.subPage = e.subPage() || e.type() == GTF_transitive;
-                act.transitive = e.type() == GTF_transitive;
-            }
-            act.pin += incr;
-            if (!fresh || e.type() != GTF_transitive) {
-                if (act.trans == null) {
-                    return new Buf(rg.domain.memory.page(act.frame), act.start, act.length, rg, ref, !readonly);
-                }
-                Buf inner = act.trans.buf();
-                return new Buf(inner.page(), inner.start(), inner.length(), rg, ref, !readonly);
-            }
+            r = acquireLocked(domid, rg, ref, readonly, depth, false);
         } finally {
             rg.lock.unlock();
+        }
+        if (!(r instanceof GrantEntry e)) {
+            return r;
         }
         // A fresh transitive grant: acquire the grant it names, as the granting domain.
         Domain td = table.byAnyId(rg.domain, e.transDomid());
@@ -226,6 +242,74 @@ final class GrantCopy {
             rg.lock.unlock();
         }
         return new Buf(b.page(), b.start(), b.length(), rg, ref, !readonly);
+    }
+
+    /**
+     * acquireForCopy's part under {@code rg}'s lock: the Buf, the GNTST status as an Integer,
+     * {@link #RETRY}, or, for a fresh transitive grant now pinned, its entry, whose target the
+     * caller acquires with the lock let go. With {@code oneLock} ({@link #copyUnderOneLock}) a
+     * transitive grant, or an entry pinned as one, is {@link #GENERAL_PATH} with nothing changed.
+     */
+    private static Object acquireLocked(int domid, Grants rg, int ref, boolean readonly, int depth,
+            boolean oneLock) {
+        if (ref < 0 || ref >= rg.nrEntries()) {
+            return GNTST_bad_gntref;
+        }
+        Active act = rg.active(ref);
+        int incr = readonly ? Grants.GNTPIN_hstr_inc : Grants.GNTPIN_hstw_inc;
+        if (act.pin != 0 && (act.domid != domid || (act.pin & Grants.overflowMask(incr)) != 0)) {
+            return GNTST_general_error;
+        }
+        GrantVersion v = rg.version;
+        GrantEntry e = v.read(rg, ref);
+        if (oneLock && (e.type() == GTF_transitive || act.pin != 0 && act.transitive)) {
+            return GENERAL_PATH;
+        }
+        if (e.type() == GTF_transitive && depth >= MAX_TRANSITIVE_DEPTH) {
+            return GNTST_general_error; // "transitive grant when transitivity not allowed"
+        }
+        if (act.pin != 0 && act.transitive && act.trans == null) {
+            return RETRY; // never the transitive entry's own "frame": it names no page
+        }
+        if (act.pin != 0 && act.transitive && !readonly && !act.trans.writable()) {
+            // Resolved read-only by a copy still running: xenabi holds one pin on the target
+            // per active entry, so it cannot upgrade it in place as Xen does (a divergence
+            // only for a copy that writes through a transitive grant another one reads).
+            return GNTST_general_error;
+        }
+        if (Grants.needsStatus(act, readonly)) {
+            int rc = v.acquire(rg, ref, domid, readonly, act.pin != 0, false);
+            if (rc != GNTST_okay) {
+                return rc;
+            }
+        }
+        boolean fresh = act.pin == 0;
+        if (!fresh && changedUnderPin(act, e, readonly)) {
+            v.release(rg, ref, false, true);
+            return GNTST_general_error;
+        }
+        if (fresh && e.type() != GTF_transitive && !Grants.ownedFrame(rg.domain, e.frame())) {
+            v.release(rg, ref, true, !readonly);
+            return GNTST_bad_page;
+        }
+        if (fresh) {
+            act.domid = domid;
+            act.frame = e.frame();
+            act.start = e.subPage() ? activeStart(e.pageOffset()) : 0;
+            act.length = e.subPage() ? e.length() : GuestPage.PAGE_SIZE;
+            // Xen treats a transitive grant as sub-page whatever it resolves to.
+            act.subPage = e.subPage() || e.type() == GTF_transitive;
+            act.transitive = e.type() == GTF_transitive;
+        }
+        act.pin += incr;
+        if (!fresh || e.type() != GTF_transitive) {
+            if (act.trans == null) {
+                return new Buf(rg.domain.memory.page(act.frame), act.start, act.length, rg, ref, !readonly);
+            }
+            Buf inner = act.trans.buf();
+            return new Buf(inner.page(), inner.start(), inner.length(), rg, ref, !readonly);
+        }
+        return e;
     }
 
     /**

@@ -10,6 +10,7 @@ import io.xenabi.gnttab.GrantVersion;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -141,16 +142,27 @@ public final class Grants implements GrantTable {
      * placed at a gfn has one entry there, which comes back when that mapping is taken away.
      * A null page is a fresh page of RAM. Guarded by {@link #hostMapLock}.
      */
-    private final java.util.Map<Long, java.util.ArrayDeque<Displaced>> displaced = new java.util.HashMap<>();
+    private final java.util.Map<Long, Displaced> displaced = new java.util.HashMap<>();
     /** Orders this domain's grant host mappings and unmappings in its physmap (taken after a granter's lock). */
     private final ReentrantLock hostMapLock = new ReentrantLock();
 
-    private record Displaced(GuestPage page, boolean foreign, boolean readonly) {
+    /** What a host mapping displaced at a gfn, on top of what {@code under} it displaced before. */
+    private record Displaced(GuestPage page, boolean foreign, boolean readonly, Displaced under) {
+    }
+
+    private void pushDisplaced(long gfn, GuestPage page, boolean foreign, boolean readonly) {
+        displaced.put(gfn, new Displaced(page, foreign, readonly, displaced.get(gfn)));
     }
 
     public final ReentrantLock maptrackLock = new ReentrantLock();
-    /** The maptrack entries, {@link #MAPTRACK_PER_PAGE} per frame: its length is Xen's maptrack_limit. */
-    private Mapping[] maptrack = new Mapping[0];
+    /**
+     * The maptrack frames, {@link #MAPTRACK_PER_PAGE} entries each: {@code frames.length *
+     * MAPTRACK_PER_PAGE} is Xen's maptrack_limit. A frame never moves once made, so a handle's
+     * entry is read without the lock (as Xen's maptrack_entry); the free lists are the lock's.
+     */
+    private volatile AtomicReferenceArray<Mapping>[] frames = newFrames(0);
+    /** Entries in all frames (frames.length * MAPTRACK_PER_PAGE), kept under the lock. */
+    private int maptrackLimit;
     /** The next entry of the free list a free entry is on (Xen keeps it in grant_mapping.ref). */
     private int[] maptrackNext = new int[0];
     /** The vCPU whose free list an entry goes back to (Xen's grant_mapping.vcpu). */
@@ -352,8 +364,7 @@ public final class Grants implements GrantTable {
         hostMapLock.lock();
         try {
             GuestMemory mem = domain.memory;
-            displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
-                    .push(new Displaced(mem.page(gfn), mem.isForeign(gfn), mem.isReadOnly(gfn)));
+            pushDisplaced(gfn, mem.page(gfn), mem.isForeign(gfn), mem.isReadOnly(gfn));
             domain.physmap.mapForeign(gfn, page, readonly);
         } finally {
             hostMapLock.unlock();
@@ -377,11 +388,10 @@ public final class Grants implements GrantTable {
             Displaced under = popDisplaced(gfn);
             if (replaceGfn >= 0) {
                 Displaced moved = new Displaced(mem.page(replaceGfn), mem.isForeign(replaceGfn),
-                        mem.isReadOnly(replaceGfn));
+                        mem.isReadOnly(replaceGfn), null);
                 if (moved.foreign()) {
                     popDisplaced(replaceGfn); // what was under it goes with the fresh page below
-                    displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
-                            .push(new Displaced(null, false, false));
+                    pushDisplaced(gfn, null, false, false);
                 }
                 place(gfn, moved);
                 domain.physmap.map(replaceGfn, domain.physmap.ramPage(replaceGfn));
@@ -395,12 +405,16 @@ public final class Grants implements GrantTable {
     }
 
     private Displaced popDisplaced(long gfn) {
-        java.util.ArrayDeque<Displaced> stack = displaced.get(gfn);
-        Displaced d = stack == null ? null : stack.poll();
-        if (stack != null && stack.isEmpty()) {
-            displaced.remove(gfn);
+        Displaced d = displaced.get(gfn);
+        if (d == null) {
+            return new Displaced(null, false, false, null);
         }
-        return d == null ? new Displaced(null, false, false) : d;
+        if (d.under() == null) {
+            displaced.remove(gfn);
+        } else {
+            displaced.put(gfn, d.under());
+        }
+        return d;
     }
 
     private void place(long gfn, Displaced d) {
@@ -435,7 +449,7 @@ public final class Grants implements GrantTable {
             int v = vcpu >= 0 && vcpu < freeHead.length ? vcpu : 0;
             int h = takeFree(v);
             if (h == MAPTRACK_TAIL) {
-                if (maptrack.length / MAPTRACK_PER_PAGE < maxMaptrackFrames) {
+                if (maptrackLimit / MAPTRACK_PER_PAGE < maxMaptrackFrames) {
                     h = growMaptrack(v);
                 } else {
                     if (freeTail[v] == MAPTRACK_TAIL) {
@@ -455,7 +469,7 @@ public final class Grants implements GrantTable {
                     }
                 }
             }
-            maptrack[h] = m;
+            entries(h).set(h & (MAPTRACK_PER_PAGE - 1), m);
             return h;
         } finally {
             maptrackLock.unlock();
@@ -490,9 +504,12 @@ public final class Grants implements GrantTable {
      * other 255 go to the head of {@code v}'s list, the last of them its tail if it had none.
      */
     private int growMaptrack(int v) {
-        int first = maptrack.length;
+        int first = maptrackLimit;
         int last = first + MAPTRACK_PER_PAGE - 1;
-        maptrack = Arrays.copyOf(maptrack, last + 1);
+        AtomicReferenceArray<Mapping>[] grown = Arrays.copyOf(frames, frames.length + 1);
+        grown[frames.length] = new AtomicReferenceArray<>(MAPTRACK_PER_PAGE);
+        frames = grown;
+        maptrackLimit = last + 1;
         maptrackNext = Arrays.copyOf(maptrackNext, last + 1);
         maptrackVcpu = Arrays.copyOf(maptrackVcpu, last + 1);
         for (int i = first; i <= last; i++) {
@@ -509,21 +526,26 @@ public final class Grants implements GrantTable {
 
     /** Publishes the mapping of a handle reserved with {@code newHandle(null)}. */
     public void install(int handle, Mapping m) {
-        maptrackLock.lock();
-        try {
-            maptrack[handle] = m;
-        } finally {
-            maptrackLock.unlock();
-        }
+        entries(handle).set(handle & (MAPTRACK_PER_PAGE - 1), m);
     }
 
+    /** The mapping of {@code handle}, or null: read without the lock, as its frame never moves. */
     public Mapping mapping(long handle) {
-        maptrackLock.lock();
-        try {
-            return handle >= 0 && handle < maptrack.length ? maptrack[(int) handle] : null;
-        } finally {
-            maptrackLock.unlock();
+        AtomicReferenceArray<Mapping>[] f = frames;
+        if (handle < 0 || handle >= (long) f.length * MAPTRACK_PER_PAGE) {
+            return null;
         }
+        return f[(int) (handle / MAPTRACK_PER_PAGE)].get((int) (handle & (MAPTRACK_PER_PAGE - 1)));
+    }
+
+    /** The frame holding {@code handle}'s entry (a handle that was given out). */
+    private AtomicReferenceArray<Mapping> entries(int handle) {
+        return frames[handle / MAPTRACK_PER_PAGE];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AtomicReferenceArray<Mapping>[] newFrames(int n) {
+        return (AtomicReferenceArray<Mapping>[]) new AtomicReferenceArray<?>[n];
     }
 
     /**
@@ -533,7 +555,7 @@ public final class Grants implements GrantTable {
     public void freeHandle(int handle) {
         maptrackLock.lock();
         try {
-            maptrack[handle] = null;
+            entries(handle).set(handle & (MAPTRACK_PER_PAGE - 1), null);
             maptrackNext[handle] = MAPTRACK_TAIL;
             int v = maptrackVcpu[handle];
             if (freeTail[v] == MAPTRACK_TAIL) {
@@ -552,8 +574,8 @@ public final class Grants implements GrantTable {
         maptrackLock.lock();
         try {
             List<Integer> out = new ArrayList<>();
-            for (int h = 0; h < maptrack.length; h++) {
-                if (maptrack[h] != null) {
+            for (int h = 0; h < maptrackLimit; h++) {
+                if (mapping(h) != null) {
                     out.add(h);
                 }
             }
@@ -567,7 +589,11 @@ public final class Grants implements GrantTable {
     public int mappingsInUse() {
         maptrackLock.lock();
         try {
-            return (int) Arrays.stream(maptrack).filter(m -> m != null).count();
+            int n = 0;
+            for (int h = 0; h < maptrackLimit; h++) {
+                n += mapping(h) != null ? 1 : 0;
+            }
+            return n;
         } finally {
             maptrackLock.unlock();
         }
