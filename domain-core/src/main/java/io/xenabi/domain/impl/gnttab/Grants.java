@@ -145,6 +145,12 @@ public final class Grants implements GrantTable {
     private record Displaced(GuestPage page, boolean foreign, boolean readonly) {
     }
 
+    /**
+     * The granted pages this domain's live host mappings map, each with how many mappings map
+     * it (by identity). Guarded by {@link #hostMapLock}.
+     */
+    private final java.util.IdentityHashMap<GuestPage, Integer> hostMapped = new java.util.IdentityHashMap<>();
+
     public final ReentrantLock maptrackLock = new ReentrantLock();
     /** The maptrack entries, {@link #MAPTRACK_PER_PAGE} per frame: its length is Xen's maptrack_limit. */
     private Mapping[] maptrack = new Mapping[0];
@@ -351,10 +357,23 @@ public final class Grants implements GrantTable {
             GuestMemory mem = domain.memory;
             displaced.computeIfAbsent(gfn, g -> new java.util.ArrayDeque<>())
                     .push(new Displaced(mem.page(gfn), mem.isForeign(gfn), mem.isReadOnly(gfn)));
+            hostMapped.merge(page, 1, Integer::sum);
             domain.physmap.mapForeign(gfn, page, readonly);
         } finally {
             hostMapLock.unlock();
         }
+    }
+
+    /**
+     * Whether the physmap change being made now on this thread puts at {@code gfn} a granted
+     * {@code page} that a live host mapping of this domain maps: only the grant code's own
+     * changes (made under {@link #hostMapLock}) qualify. The native guests' isolation rule
+     * (NativeGuestsImpl) names another domain's file to a process only for such a page.
+     */
+    public boolean placingGrantedPage(long gfn, GuestPage page) {
+        GuestMemory mem = domain.memory;
+        return hostMapLock.isHeldByCurrentThread() && hostMapped.containsKey(page) && mem.isValidGfn(gfn)
+                && mem.isForeign(gfn) && mem.page(gfn) == page;
     }
 
     /**
@@ -372,6 +391,7 @@ public final class Grants implements GrantTable {
                 return false;
             }
             Displaced under = popDisplaced(gfn);
+            hostMapped.computeIfPresent(page, (p, n) -> n == 1 ? null : n - 1);
             if (replaceGfn >= 0) {
                 Displaced moved = new Displaced(mem.page(replaceGfn), mem.isForeign(replaceGfn),
                         mem.isReadOnly(replaceGfn));
