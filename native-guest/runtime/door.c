@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -360,6 +362,42 @@ int ng_wait_stdin_line(void)
 		if (c == '\n')
 			return 0;
 	return -1;
+}
+
+/* ng_write_faults: one write tried under a SIGSEGV handler of this thread's
+ * (a child process would share the stacks, which live in the shared RAM). */
+static __thread sigjmp_buf probe_env;
+static __thread volatile void *volatile probe_addr;
+
+static void probe_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (probe_addr && si->si_addr == (void *)probe_addr) {
+		probe_addr = NULL;
+		siglongjmp(probe_env, 1);
+	}
+	signal(sig, SIG_DFL); /* any other fault is the guest's: it dies of it */
+	raise(sig);
+}
+
+int ng_write_faults(volatile void *p)
+{
+	struct sigaction sa = { .sa_sigaction = probe_fault, .sa_flags = SA_SIGINFO }, old_segv, old_bus;
+	volatile int faulted = 0;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old_segv) != 0 || sigaction(SIGBUS, &sa, &old_bus) != 0)
+		return -1;
+	if (sigsetjmp(probe_env, 1) == 0) {
+		probe_addr = p;
+		*(volatile unsigned char *)p = *(volatile unsigned char *)p;
+		probe_addr = NULL;
+	} else {
+		faulted = 1;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return faulted;
 }
 
 int ng_result(const char *fmt, ...)

@@ -176,18 +176,59 @@ static int run_pong(int argc, char **argv)
 
 /* ---- grants ---- */
 #define MAX_GRANTS 64
+/* Where a backend writes its replies in each granted page, and the u64 in
+ * page 0 where the frontend rings "unmap now". */
+#define REPLY_FROM 2048
+#define DOORBELL 4088
+/* What a backend writes in its own (ballooned) pages before it maps over
+ * them: seen again after the unmap, the page is its own once more. */
+#define OWN_MARK 0x5a
+/* The bytes a peer in the test writes at 0..PEER_LEN-1 of granted page i
+ * while it is mapped (map --wait-stdin). */
+#define PEER_LEN 64
 
 static u8 pattern(unsigned long i, unsigned long off)
 {
 	return (u8)(i * 31 + off * 7 + 1);
 }
 
-/* grant --remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin]:
+static u8 reply(unsigned long i, unsigned long off)
+{
+	return (u8)~pattern(i, off);
+}
+
+static u8 peer_mark(unsigned long i)
+{
+	return (u8)(0xa0 + i);
+}
+
+/* Takes upcalls until *flag is set or timeout_ms passes. */
+static bool wait_flag(volatile u64 *flag, unsigned long timeout_ms)
+{
+	unsigned long long deadline = ng_now_ns() + (unsigned long long)timeout_ms * NSEC_PER_MSEC;
+
+	local_irq_enable();
+	while (!READ_ONCE(*flag)) {
+		if (ng_now_ns() > deadline)
+			return false;
+		ng_poll_bridge();
+		ng_run_deferred();
+		ng_delay_ns(10000);
+	}
+	return true;
+}
+
+/* grant --remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin]
+ *       [--channel]:
  * grant N pages filled with a known pattern, print their refs; with
  * --hold-ms, keep them granted that long; with --wait-stdin, wait for a line
  * on standard input (the peer has mapped them) and print one line once every
- * page's end of access was refused while mapped. Then end access (refused
- * while the peer maps a page, retried) and reclaim every page. */
+ * page's end of access was refused while mapped. With --channel (the
+ * frontend of a native pair): offer D an unbound port (printed with the
+ * refs), wait for its event (mapped, replies written), check the replies,
+ * try to end access (refused while mapped), ring the doorbell in page 0 and
+ * notify, then wait for the second event (unmapped). Then end access
+ * (refused while the peer maps a page, retried) and reclaim every page. */
 static int run_grant(int argc, char **argv)
 {
 	unsigned long pages = ng_arg(argc, argv, "--pages", 4);
@@ -195,11 +236,14 @@ static int run_grant(int argc, char **argv)
 	domid_t remote = (domid_t)ng_arg(argc, argv, "--remote", 0);
 	int ro = ng_flag(argc, argv, "--readonly");
 	int wait_peer = ng_flag(argc, argv, "--wait-stdin");
-	unsigned long i, off, granted = 0, ended = 0, refused = 0;
+	int channel = ng_flag(argc, argv, "--channel");
+	unsigned long i, off, granted = 0, ended = 0, refused = 0, replies = 0;
 	unsigned long long deadline;
 	grant_ref_t refs[MAX_GRANTS];
 	u8 *page[MAX_GRANTS];
 	int done[MAX_GRANTS] = { 0 };
+	evtchn_port_t port = 0;
+	int irq = -1;
 
 	if (pages < 1 || pages > MAX_GRANTS) {
 		ng_result("grant: --pages takes 1..%d\n", MAX_GRANTS);
@@ -221,9 +265,30 @@ static int run_grant(int argc, char **argv)
 		refs[i] = ref;
 		granted++;
 	}
+	if (channel) {
+		struct evtchn_alloc_unbound *a = kzalloc(sizeof(*a), GFP_KERNEL);
+		int rc;
+
+		a->dom = DOMID_SELF;
+		a->remote_dom = remote;
+		rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, a);
+		port = a->port;
+		kfree(a);
+		if (rc) {
+			ng_result("grant: alloc_unbound failed rc=%d\n", rc);
+			return 1;
+		}
+		irq = bind_evtchn_to_irqhandler_lateeoi(port, count_event, 0, "front", NULL);
+		if (irq < 0) {
+			ng_result("grant: bind failed rc=%d\n", irq);
+			return 1;
+		}
+	}
 	ng_result("grant: refs=");
 	for (i = 0; i < pages; i++)
 		ng_result("%s%u", i ? "," : "", refs[i]);
+	if (channel)
+		ng_result(" port=%u", port);
 	ng_result(" to=%u\n", remote);
 	deadline = ng_now_ns() + (unsigned long long)hold * NSEC_PER_MSEC;
 	local_irq_enable();
@@ -234,6 +299,30 @@ static int run_grant(int argc, char **argv)
 	if (wait_peer && ng_wait_stdin_line()) {
 		ng_result("grant: no go-ahead on stdin\n");
 		return 2;
+	}
+	if (channel) {
+		if (!wait_for(&events_seen, 1, 60000)) {
+			ng_result("grant: no event from the backend\n");
+			return 3;
+		}
+		for (i = 0; i < pages; i++) {
+			int ok = 1;
+
+			for (off = REPLY_FROM; off < DOORBELL && ok; off++)
+				ok = page[i][off] == reply(i, off);
+			replies += ok;
+		}
+		for (i = 0; i < pages; i++)
+			if (!gnttab_try_end_foreign_access(refs[i]))
+				refused++;
+		if (refused == granted)
+			ng_result("grant: every end of access refused while mapped: %lu\n", refused);
+		WRITE_ONCE(*(u64 *)(page[0] + DOORBELL), 1);
+		notify_remote_via_irq(irq);
+		if (!wait_for(&events_seen, 2, 60000)) {
+			ng_result("grant: the backend never said it unmapped\n");
+			return 3;
+		}
 	}
 	/* gnttab_try_end_foreign_access is refused while the peer maps a page. */
 	deadline = ng_now_ns() + 30ULL * NSEC_PER_SEC;
@@ -256,24 +345,42 @@ static int run_grant(int argc, char **argv)
 		if (ended < granted)
 			ng_delay_ns(1000000);
 	}
-	ng_result("grant: abi=%s granted=%lu ended=%lu refused-while-mapped=%lu\n", abi_name(),
+	if (irq >= 0)
+		unbind_from_irqhandler(irq, NULL);
+	ng_result("grant: abi=%s granted=%lu ended=%lu refused-while-mapped=%lu", abi_name(),
 		  granted, ended, refused);
-	return ended == granted ? 0 : 3;
+	if (channel)
+		ng_result(" replies=%lu", replies);
+	ng_result("\n");
+	return ended == granted && (!channel || replies == granted) ? 0 : 3;
 }
 
-/* map --remote D --refs R1,R2,... [--readonly]: the backend half: map each
- * grant of D into a ballooned page (GNTTABOP_map_grant_ref, host mapping),
- * check the pattern run_grant wrote, unmap, give the pages back. */
+/* map --remote D --refs R1,R2,... [--readonly] [--wait-stdin]
+ *     [--remote-port P]:
+ * the backend half: mark its own ballooned pages, map each grant of D there
+ * (gnttab_map_refs: GNTTABOP_map_grant_ref, host mapping), check the
+ * pattern run_grant wrote, then write replies into each page (a writable
+ * mapping) or check that a write faults (read-only). With --wait-stdin, print
+ * a line, wait for one on standard input and check the peer's bytes written
+ * meanwhile. With --remote-port (the backend of a native pair): bind to the
+ * frontend's port, notify it once the replies are in, wait for its doorbell,
+ * and notify it again after the unmap. Unmap, check the pages are its own
+ * again (the mark), give them back. */
 static int run_map(int argc, char **argv)
 {
+	static struct xenbus_device peer;
 	unsigned long refs[MAX_GRANTS];
 	int n = ng_arg_list(argc, argv, "--refs", refs, MAX_GRANTS);
 	domid_t remote = (domid_t)ng_arg(argc, argv, "--remote", 0);
-	u32 flags = GNTMAP_host_map | (ng_flag(argc, argv, "--readonly") ? GNTMAP_readonly : 0);
+	int ro = ng_flag(argc, argv, "--readonly");
+	int wait_peer = ng_flag(argc, argv, "--wait-stdin");
+	unsigned long rport = ng_arg(argc, argv, "--remote-port", 0);
+	u32 flags = GNTMAP_host_map | (ro ? GNTMAP_readonly : 0);
 	struct gnttab_map_grant_ref *map;
 	struct gnttab_unmap_grant_ref *unmap;
 	struct page *pages[MAX_GRANTS];
-	int i, rc, mapped = 0, verified = 0, unmapped = 0;
+	int i, rc, irq = -1, mapped = 0, verified = 0, unmapped = 0, restored = 0;
+	int replied = 0, faulted = 0, seen = 0, rang = 0;
 	unsigned long off;
 
 	if (n < 1) {
@@ -282,22 +389,35 @@ static int run_map(int argc, char **argv)
 	}
 	if (boot(1, 1))
 		return 1;
+	if (rport) {
+		peer.otherend_id = remote;
+		irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(&peer, (evtchn_port_t)rport,
+				count_event, 0, "back", NULL);
+		if (irq < 0) {
+			ng_result("map: bind failed rc=%d\n", irq);
+			return 1;
+		}
+		/* Xen sets a freshly bound port pending (evtchn_bind_interdomain). */
+		wait_for(&events_seen, 1, 20);
+	}
 	map = kcalloc(n, sizeof(*map), GFP_KERNEL);
 	unmap = kcalloc(n, sizeof(*unmap), GFP_KERNEL);
 	if (!map || !unmap || gnttab_alloc_pages(n, pages)) {
 		ng_result("map: out of memory\n");
 		return 1;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		memset(page_address(pages[i]), OWN_MARK, PAGE_SIZE);
 		gnttab_set_map_op(&map[i], (phys_addr_t)(unsigned long)page_address(pages[i]),
 				  flags, (grant_ref_t)refs[i], remote);
+	}
 	rc = gnttab_map_refs(map, NULL, pages, n);
 	if (rc) {
 		ng_result("map: GNTTABOP_map_grant_ref failed rc=%d\n", rc);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		const u8 *p = page_address(pages[i]);
+		u8 *p = page_address(pages[i]);
 		int ok = 1;
 
 		if (map[i].status != GNTST_okay)
@@ -306,21 +426,66 @@ static int run_map(int argc, char **argv)
 		for (off = 0; off < PAGE_SIZE && ok; off++)
 			ok = p[off] == pattern(i, off);
 		verified += ok;
+		if (ro) {
+			faulted += ng_write_faults(p + REPLY_FROM) == 1;
+		} else {
+			for (off = REPLY_FROM; off < DOORBELL; off++)
+				p[off] = reply(i, off);
+			replied++;
+		}
 		gnttab_set_unmap_op(&unmap[i], (phys_addr_t)(unsigned long)p, flags, map[i].handle);
 	}
+	if (wait_peer) {
+		ng_result("map: mapped=%d verified=%d replied=%d faulted=%d\n", mapped, verified, replied,
+			  faulted);
+		if (ng_wait_stdin_line()) {
+			ng_result("map: no go-ahead on stdin\n");
+			return 2;
+		}
+		for (i = 0; i < n; i++) {
+			const u8 *p = page_address(pages[i]);
+			int ok = map[i].status == GNTST_okay;
+
+			for (off = 0; off < PEER_LEN && ok; off++)
+				ok = p[off] == peer_mark(i);
+			seen += ok;
+		}
+	}
+	if (irq >= 0 && mapped) {
+		notify_remote_via_irq(irq);
+		rang = wait_flag((volatile u64 *)((u8 *)page_address(pages[0]) + DOORBELL), 60000);
+	}
 	for (i = 0; i < n; i++) {
+		const u8 *p = page_address(pages[i]);
+		int ok = 1;
+
 		if (map[i].status != GNTST_okay)
 			continue;
 		rc = gnttab_unmap_refs(&unmap[i], NULL, &pages[i], 1);
 		if (rc == 0 && unmap[i].status == GNTST_okay)
 			unmapped++;
+		for (off = 0; off < PAGE_SIZE && ok; off++)
+			ok = p[off] == OWN_MARK;
+		restored += ok;
+	}
+	if (irq >= 0) {
+		notify_remote_via_irq(irq);
+		unbind_from_irqhandler(irq, NULL);
 	}
 	gnttab_free_pages(n, pages);
-	ng_result("map: abi=%s from=%u asked=%d mapped=%d verified=%d unmapped=%d first-status=%d\n",
-		  abi_name(), remote, n, mapped, verified, unmapped, map[0].status);
+	ng_result("map: abi=%s from=%u asked=%d mapped=%d verified=%d unmapped=%d restored=%d "
+		  "replied=%d faulted=%d", abi_name(), remote, n, mapped, verified, unmapped, restored,
+		  replied, faulted);
+	if (wait_peer)
+		ng_result(" seen=%d", seen);
+	if (irq >= 0)
+		ng_result(" doorbell=%d", rang);
+	ng_result(" first-status=%d\n", map[0].status);
 	kfree(map);
 	kfree(unmap);
-	return mapped == n && verified == n && unmapped == n ? 0 : 3;
+	return mapped == n && verified == n && unmapped == n && restored == n &&
+	       (ro ? faulted == n : replied == n) && (!wait_peer || seen == n) &&
+	       (irq < 0 || rang) ? 0 : 3;
 }
 
 /* ---- the 2019 thread: a boot kernel that turns FIFO on hands over ---- */
@@ -343,10 +508,10 @@ static const struct ng_scenario s_ping = {
 static const struct ng_scenario s_pong = {
 	"pong", "--remote D [--count N] [--timeout-ms T] [--2l]: echo a peer's events", 1, run_pong };
 static const struct ng_scenario s_grant = {
-	"grant", "--remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin]: grant pages, end access",
+	"grant", "--remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin] [--channel]: grant pages, end access",
 	1, run_grant };
 static const struct ng_scenario s_map = {
-	"map", "--remote D --refs R1,R2,... [--readonly]: map a peer's grants, check, unmap",
+	"map", "--remote D --refs R1,R2,... [--readonly] [--wait-stdin] [--remote-port P]: map a peer's grants, check, reply, unmap",
 	1, run_map };
 static const struct ng_scenario s_boot_kernel = {
 	"boot-kernel", "the 2019 boot kernel: FIFO if permitted, then SHUTDOWN_suspend", 1,

@@ -46,6 +46,9 @@ check "grant v1" "grant: abi=fifo granted=8 ended=8 refused-while-mapped=0" --fi
 	$ng grant --remote 0 --pages 8
 check "map (PHYSMAP from a file)" "map: abi=fifo from=3 asked=3 mapped=3 verified=3 unmapped=3" --fifo "$dir" -- \
 	$ng map --remote 3 --refs 8,9,10
+check "map read-only (a write faults)" \
+	"map: abi=fifo from=3 asked=2 mapped=2 verified=2 unmapped=2 restored=2 replied=0 faulted=2" --fifo "$dir" -- \
+	$ng map --remote 3 --refs 8,9 --readonly
 check "2019, FIFO permitted: events lost" "ping: abi=2l sent=20 replies=0 lost=20" --fifo --ram-mib 32 "$dir" -- \
 	$ng --alloc-from-mib 16 boot-kernel --then $ng resumed-kernel --remote 0 --remote-port 5 --count 20 --timeout-ms 20
 check "2019, FIFO withheld: none lost" "ping: abi=2l sent=20 replies=20 lost=0" --ram-mib 32 "$dir" -- \

@@ -61,6 +61,10 @@ int ng_result(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 /* Waits for one line on standard input (a test driver's go-ahead); 0, or -1
  * at end of file. */
 int ng_wait_stdin_line(void);
+/* Whether one write to the byte at p faults (SIGSEGV or SIGBUS at p): tried
+ * under a signal handler, so that the guest lives on. 1 it faulted, 0 the
+ * write went through (it rewrites the byte's own value), -1 no handler. */
+int ng_write_faults(volatile void *p);
 /* The value after option name in argv ("--count 5"), or def; a flag gives 1. */
 unsigned long ng_arg(int argc, char **argv, const char *name, unsigned long def);
 int ng_flag(int argc, char **argv, const char *name);

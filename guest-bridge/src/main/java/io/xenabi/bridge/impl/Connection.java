@@ -33,6 +33,8 @@ final class Connection implements Runnable {
     private final long[] args = new long[6];
     private int vcpu = -1;
     private boolean answeredShutdown;
+    /** A protocol fault met while waiting for a PHYSMAP_DONE inside a hypercall: raised after it. */
+    private Frames.Malformed deferredFault;
     private volatile boolean closed;
 
     Connection(DomainServer server, SocketChannel ch) {
@@ -152,6 +154,9 @@ final class Connection implements Runnable {
                         args[i] = body.getLong(24 + 8 * i);
                     }
                     long rc = hypercall(op);
+                    if (deferredFault != null) {
+                        throw deferredFault;
+                    }
                     if (TRACE) {
                         System.err.printf("bridge d%dv%d #%d op %d (%#x, %#x, %#x) = %d%n", domid(), vcpu, fseq, op,
                                 args[0], args[1], args[2], rc);
@@ -215,6 +220,15 @@ final class Connection implements Runnable {
         }
     }
 
+    /**
+     * Sends a PHYSMAP. One caused by this connection's own hypercall (this is its thread) is
+     * applied before the hypercall goes on: the guest answers it with PHYSMAP_DONE before
+     * anything else, since its vCPU waits for the RESULT, so the DONE is read here. Only then
+     * does the hypervisor go on, say, to drop an unmapped grant's pins so that its granter may
+     * reclaim the page, as Xen flushes the mapper's TLBs before it clears GTF_reading/writing
+     * (unmap_common_complete, xen/common/grant_table.c). Other PHYSMAPs are answered through
+     * {@link #serve}.
+     */
     void sendPhysmap(long gfn, Path file, long offset, boolean readonly) {
         try {
             ByteBuffer f;
@@ -227,9 +241,31 @@ final class Connection implements Runnable {
                         own ? "" : file.toString());
             }
             send(f);
+            if (server.current.get() == this && deferredFault == null) {
+                awaitDone(f.getInt(12), gfn);
+            }
         } catch (IOException | Frames.Malformed e) {
             LOG.log(System.Logger.Level.WARNING, who() + ": physmap change of gfn " + gfn + " not sent: "
                     + e.getMessage());
+        }
+    }
+
+    /** Reads this connection's PHYSMAP_DONE for {@code pseq} (its reader thread, inside a hypercall). */
+    private void awaitDone(int pseq, long gfn) throws IOException {
+        try {
+            int type = read();
+            if (type != Frames.PHYSMAP_DONE || body.getInt(12) != pseq) {
+                deferredFault = new Frames.Malformed(-Frames.EPROTO, "a frame of type " + type + " (seq "
+                        + body.getInt(12) + ") while the PHYSMAP " + pseq + " of a hypercall waits for its DONE");
+                return;
+            }
+            int status = body.getInt(16);
+            if (status != 0) {
+                LOG.log(System.Logger.Level.WARNING, who() + ": the process could not apply the physmap change of"
+                        + " gfn " + gfn + ": errno " + -status);
+            }
+        } catch (Frames.Malformed m) {
+            deferredFault = m;
         }
     }
 

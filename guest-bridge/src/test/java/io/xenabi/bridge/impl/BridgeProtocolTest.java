@@ -212,6 +212,37 @@ class BridgeProtocolTest {
         awaitState(domid, DomainState.CRASHED);
     }
 
+    /**
+     * The PHYSMAP a hypercall causes is applied before the hypercall goes on: the bridge reads
+     * its DONE first, so a guest sending anything else then (here a second HYPERCALL) commits a
+     * protocol fault.
+     */
+    @Test
+    void aHypercallsPhysmapWantsItsDoneBeforeAnythingElse() throws Exception {
+        MappedByteBuffer ram;
+        try (FileChannel f = FileChannel.open(b.hv.natives().nativeDomain(domid).orElseThrow().ramFile(),
+                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ram = f.map(FileChannel.MapMode.READ_WRITE, 0, 4L << 20);
+        }
+        ram.order(ByteOrder.LITTLE_ENDIAN);
+        try (Client c = new Client()) {
+            assertEquals(0, c.hello(domid, 0, 0));
+            int arg = 4096;
+            ram.putShort(arg + MemoryOp.ADD_TO_PHYSMAP_DOMID, (short) DomId.DOMID_SELF);
+            ram.putInt(arg + MemoryOp.ADD_TO_PHYSMAP_SPACE, MemoryOp.XENMAPSPACE_shared_info);
+            ram.putLong(arg + MemoryOp.ADD_TO_PHYSMAP_IDX, 0);
+            ram.putLong(arg + MemoryOp.ADD_TO_PHYSMAP_GPFN, 7);
+            c.send(Frames.frame(Frames.HYPERCALL, 1).putLong(16, Hypercall.__HYPERVISOR_memory_op)
+                    .putLong(24, MemoryOp.XENMEM_add_to_physmap).putLong(32, arg));
+            assertEquals(Frames.PHYSMAP, c.read().getShort(6));
+            c.send(Frames.frame(Frames.HYPERCALL, 2).putLong(16, Hypercall.__HYPERVISOR_xen_version));
+            ByteBuffer e = c.read();
+            assertEquals(Frames.ERROR, e.getShort(6));
+            assertEquals(-Frames.EPROTO, e.getInt(16));
+        }
+        awaitState(domid, DomainState.CRASHED);
+    }
+
     @Test
     void aMalformedFrameGetsAnErrorAndCrashesTheDomainOnly() throws Exception {
         try (Client c = new Client()) {

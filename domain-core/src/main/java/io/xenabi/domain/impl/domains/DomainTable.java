@@ -48,6 +48,20 @@ public final class DomainTable {
         setDom0Vcpus(1);
     }
 
+    /** Where Domain-0's RAM comes from (by its number of pages): the heap unless told otherwise. */
+    private java.util.function.LongFunction<io.xenabi.abi.GuestPhysmap> dom0Ram = io.xenabi.abi.GuestPhysmap::create;
+
+    /**
+     * Domain-0's RAM from {@code ram} (a file under the run folder): at boot, as
+     * {@link #setDom0Vcpus}, which makes Domain-0 again with its vCPUs.
+     */
+    public void setDom0Ram(java.util.function.LongFunction<io.xenabi.abi.GuestPhysmap> ram) {
+        synchronized (lock) {
+            dom0Ram = ram;
+            setDom0Vcpus(domains.get(DOMID_0).vcpus.length);
+        }
+    }
+
     /**
      * Gives Domain-0 {@code vcpus} vCPUs, as Xen's {@code dom0_max_vcpus=} boot option fixes them
      * (xen/arch/x86/dom0_build.c, dom0_max_vcpus()): only while no other domain exists, so it is
@@ -61,8 +75,12 @@ public final class DomainTable {
             if (domains.size() > 1) {
                 throw new IllegalStateException("Domain-0's vCPUs are set at boot, before any other domain");
             }
+            java.util.function.LongFunction<io.xenabi.abi.GuestPhysmap> ram =
+                    dom0Ram != null ? dom0Ram : io.xenabi.abi.GuestPhysmap::create;
             add(new Domain(DOMID_0, new DomainConfig("Domain-0", vcpus, DOM0_MEMORY_MIB,
-                    DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED));
+                    DOM0_MAX_EVTCHN_PORT, io.xenabi.abi.AbiCapability.ALL), NR_PIRQS_HWDOM, PermitSet.UNRESTRICTED,
+                    ram.apply(DOM0_MEMORY_MIB << (20 - io.xenabi.abi.GuestPage.PAGE_SHIFT)), new io.xenabi.abi.GuestPage(),
+                    io.xenabi.domain.impl.memory.HypervisorPages.HEAP));
         }
     }
 

@@ -154,6 +154,12 @@ public final class Grants implements GrantTable {
         displaced.put(gfn, new Displaced(page, foreign, readonly, displaced.get(gfn)));
     }
 
+    /**
+     * The granted pages this domain's live host mappings map, each with how many mappings map
+     * it (by identity). Guarded by {@link #hostMapLock}.
+     */
+    private final java.util.IdentityHashMap<GuestPage, Integer> hostMapped = new java.util.IdentityHashMap<>();
+
     public final ReentrantLock maptrackLock = new ReentrantLock();
     /**
      * The maptrack frames, {@link #MAPTRACK_PER_PAGE} entries each: {@code frames.length *
@@ -365,10 +371,23 @@ public final class Grants implements GrantTable {
         try {
             GuestMemory mem = domain.memory;
             pushDisplaced(gfn, mem.page(gfn), mem.isForeign(gfn), mem.isReadOnly(gfn));
+            hostMapped.merge(page, 1, Integer::sum);
             domain.physmap.mapForeign(gfn, page, readonly);
         } finally {
             hostMapLock.unlock();
         }
+    }
+
+    /**
+     * Whether the physmap change being made now on this thread puts at {@code gfn} a granted
+     * {@code page} that a live host mapping of this domain maps: only the grant code's own
+     * changes (made under {@link #hostMapLock}) qualify. The native guests' isolation rule
+     * (NativeGuestsImpl) names another domain's file to a process only for such a page.
+     */
+    public boolean placingGrantedPage(long gfn, GuestPage page) {
+        GuestMemory mem = domain.memory;
+        return hostMapLock.isHeldByCurrentThread() && hostMapped.containsKey(page) && mem.isValidGfn(gfn)
+                && mem.isForeign(gfn) && mem.page(gfn) == page;
     }
 
     /**
@@ -386,6 +405,7 @@ public final class Grants implements GrantTable {
                 return false;
             }
             Displaced under = popDisplaced(gfn);
+            hostMapped.computeIfPresent(page, (p, n) -> n == 1 ? null : n - 1);
             if (replaceGfn >= 0) {
                 Displaced moved = new Displaced(mem.page(replaceGfn), mem.isForeign(replaceGfn),
                         mem.isReadOnly(replaceGfn), null);

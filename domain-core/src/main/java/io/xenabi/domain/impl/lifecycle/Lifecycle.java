@@ -52,6 +52,11 @@ public final class Lifecycle {
         this.abis = abis;
         this.evtchn = evtchn;
         this.stopping = stopping;
+        // Domain-0 exists from the start: with a run folder known at boot (the home's), its RAM
+        // is a file there as every Java domain's then is, so native domains can map its grants.
+        if (nativeGuests.runFolder().isPresent()) {
+            table.setDom0Ram(pages -> nativeGuests.javaRam(DomainTable.DOMID_0, pages));
+        }
     }
 
     /** Applies host settings; domains created from now on see them, running ones never. */
@@ -105,7 +110,9 @@ public final class Lifecycle {
             int domid = table.nextFreeDomid();
             PermitSet permit = fixed != null ? fixed : permitNow(config.abiPermit());
             Domain d = config.nativeGuest() ? nativeGuests.newDomain(domid, config, DomainTable.NR_PIRQS_DOMU, permit)
-                    : new Domain(domid, config, DomainTable.NR_PIRQS_DOMU, permit);
+                    : new Domain(domid, config, DomainTable.NR_PIRQS_DOMU, permit,
+                            nativeGuests.javaRam(domid, config.memoryMiB() << (20 - io.xenabi.abi.GuestPage.PAGE_SHIFT)),
+                            new io.xenabi.abi.GuestPage(), io.xenabi.domain.impl.memory.HypervisorPages.HEAP);
             d.eventLock.lock();
             try {
                 abis.attachBase(d); // not yet visible: no port op can run
@@ -180,6 +187,8 @@ public final class Lifecycle {
         }
         if (d.config.nativeGuest()) {
             nativeGuests.destroyed(d);
+        } else {
+            nativeGuests.javaDestroyed(d);
         }
     }
 

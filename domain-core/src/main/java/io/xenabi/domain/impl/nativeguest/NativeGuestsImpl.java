@@ -23,9 +23,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Native guests' files under the run folder (0700): {@code dom<id>.ram} (the RAM, 0600) and
  * {@code dom<id>.shinfo} (the shared_info page, 0600), and the listeners of the guest bridge.
- * A physmap change is passed on only as a file that holds what this domain may see: its own RAM
- * file or one of its page files; anything else (a heap page, another domain's RAM) becomes a
- * hole for the process, with one log line, so no process is ever told another domain's file.
+ * With a run folder, a Java domain's RAM is a file there too ({@code dom<id>.ram}), so that a
+ * native domain can map its grants.
+ *
+ * <p>The isolation rule: a physmap change is passed on as a file only when it holds what this
+ * domain may see: its own RAM file or one of its page files, or, for a page that a live grant
+ * mapping of this domain is putting there now (Grants#placingGrantedPage), the granter's file
+ * at that granted frame. Anything else (a heap page, another domain's page put there any other
+ * way) becomes a hole for the process, with one log line, so no process is ever told another
+ * domain's file at a frame that was not granted to it.
  */
 @Capability(namespace = "osgi.service",
         attribute = "objectClass:List<String>=io.xenabi.domain.NativeGuests", uses = NativeGuests.class)
@@ -83,6 +89,39 @@ public final class NativeGuestsImpl implements NativeGuests {
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new DomainException("cannot create the files of native domain " + domid + " in " + dir + ": "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * The RAM of a Java domain created now: on a host with a run folder, a file of its own there
+     * ({@code dom<id>.ram}, 0600) so that native domains can map its grants (no copy: the
+     * process maps the granted frame of that file); otherwise on the heap. A folder that cannot
+     * be used leaves the domain on the heap, with one log line.
+     */
+    public io.xenabi.abi.GuestPhysmap javaRam(int domid, long nrPages) {
+        Path dir = runFolder;
+        if (dir != null) {
+            try {
+                ensureRunFolder();
+                deleteStale(dir, domid);
+                return GuestPhysmap.inFile(dir.resolve("dom" + domid + ".ram"), nrPages);
+            } catch (DomainException | IOException | java.io.UncheckedIOException e) {
+                LOG.log(System.Logger.Level.WARNING, "d" + domid + ": RAM on the heap (no native domain can map"
+                        + " its grants): " + e.getMessage());
+            }
+        }
+        return GuestPhysmap.create(nrPages);
+    }
+
+    /** A Java domain is gone: its RAM file, if it has one, goes. */
+    public void javaDestroyed(Domain d) {
+        Path f = d.memory.file();
+        if (f != null) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "d" + d.domid + ": its RAM file stays: " + e.getMessage());
+            }
         }
     }
 
@@ -216,8 +255,18 @@ public final class NativeGuestsImpl implements NativeGuests {
                 l.changed(gfn, f.path(), f.offset(), readonly);
                 return;
             }
+            // Another domain's page: named only as the granted frame a grant mapping of this
+            // domain is putting here now (the process then maps that page of the granter's file,
+            // sharing its bytes), never for a page placed any other way.
+            io.xenabi.domain.impl.gnttab.Grants g = io.xenabi.domain.impl.gnttab.Grants.of(d);
+            boolean granted = g != null && g.placingGrantedPage(gfn, page);
+            if (f != null && granted) {
+                l.changed(gfn, f.path(), f.offset(), readonly);
+                return;
+            }
             LOG.log(System.Logger.Level.WARNING, "d" + d.domid + ": gfn " + gfn + " is now a page the native guest"
-                    + " cannot share (" + (f == null ? "on the heap" : "not this domain's file") + "): a hole for it");
+                    + " cannot share (" + (f == null ? "on the heap" : "not granted to it") + "): a hole"
+                    + " for it");
             l.changed(gfn, null, 0, readonly);
         }
     }
