@@ -266,6 +266,11 @@ int ng_poll_bridge(void)
 	return n;
 }
 
+unsigned long ng_upcalls(void)
+{
+	return self ? self->upcalls : 0;
+}
+
 unsigned long ng_irq_save(void)
 {
 	unsigned long f = self->irq_flag;

@@ -7,6 +7,7 @@
  *
  *   native-guest --socket PATH [--domid N] [--ram FILE] [--alloc-from-mib M]
  *                SCENARIO [ARGS...]
+ *   native-guest --echo PATH      the bare transport: echo.c
  *
  * Per-CPU areas and stacks always take the first frames, so two processes
  * running in the same domain one after the other (the 2019 handover) have
@@ -125,6 +126,7 @@ static void usage(void)
 	int i;
 
 	fprintf(stderr, "usage: native-guest --socket PATH [--domid N] [--ram FILE] [--alloc-from-mib M] SCENARIO [ARGS...]\n"
+			"       native-guest --echo PATH   (answer HELLO and HYPERCALL frames on a socket at PATH: the bare transport)\n"
 			"scenarios:\n");
 	for (i = 0; ng_scenarios[i]; i++)
 		fprintf(stderr, "  %-12s %s\n", ng_scenarios[i]->name, ng_scenarios[i]->usage);
@@ -137,6 +139,7 @@ int main(int argc, char **argv)
 		{ "domid", required_argument, 0, 'd' },
 		{ "ram", required_argument, 0, 'r' },
 		{ "alloc-from-mib", required_argument, 0, 'a' },
+		{ "echo", required_argument, 0, 'e' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -148,12 +151,13 @@ int main(int argc, char **argv)
 	void *stacks[NG_MAX_VCPUS];
 	int c, i, fd0;
 
-	while ((c = getopt_long(argc, argv, "+s:d:r:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:d:r:a:e:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': socket_path = optarg; break;
 		case 'd': ng_domid = (unsigned short)strtoul(optarg, NULL, 0); break;
 		case 'r': ram_path = optarg; break;
 		case 'a': alloc_from_mib = strtoul(optarg, NULL, 0); break;
+		case 'e': return ng_echo(optarg);
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}

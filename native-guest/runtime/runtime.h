@@ -22,4 +22,5 @@ void ng_vcpu_enter(int cpu);
 int ng_send_frame(int fd, const void *frame);
 int ng_recv_frame(int fd, void *frame, int nonblocking);
 int ng_apply_physmap(const struct ngb_physmap *m);
+int ng_echo(const char *path);
 #endif

@@ -83,12 +83,31 @@ static irqreturn_t echo_event(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+/* Boot, then bind --remote D's --remote-port P with count_event (late EOI):
+ * the irq, or -1 after a result line naming the scenario. */
+static int boot_and_bind_peer(int argc, char **argv, bool two_level, const char *name)
+{
+	static struct xenbus_device peer;
+	int irq;
+
+	peer.otherend_id = (int)ng_arg(argc, argv, "--remote", 0);
+	if (boot(!two_level, 0))
+		return -1;
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(&peer,
+			(evtchn_port_t)ng_arg(argc, argv, "--remote-port", 0),
+			count_event, 0, name, NULL);
+	if (irq < 0) {
+		ng_result("%s: bind failed rc=%d abi=%s\n", name, irq, abi_name());
+		return -1;
+	}
+	return irq;
+}
+
 /* ping --remote D --remote-port P [--count N] [--timeout-ms T] [--2l] [--cpu C]:
  * bind to the peer's unbound port, then N round trips; a round trip
  * without an answer within T ms counts as lost. */
 static int ping(int argc, char **argv, bool two_level)
 {
-	static struct xenbus_device peer;
 	unsigned long count = ng_arg(argc, argv, "--count", 100);
 	unsigned long timeout = ng_arg(argc, argv, "--timeout-ms", 50);
 	unsigned long cpu = ng_arg(argc, argv, "--cpu", 0);
@@ -96,16 +115,9 @@ static int ping(int argc, char **argv, bool two_level)
 	unsigned long long t0, t1;
 	int irq;
 
-	peer.otherend_id = (int)ng_arg(argc, argv, "--remote", 0);
-	if (boot(!two_level, 0))
+	irq = boot_and_bind_peer(argc, argv, two_level, "ping");
+	if (irq < 0)
 		return 1;
-	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(&peer,
-			(evtchn_port_t)ng_arg(argc, argv, "--remote-port", 0),
-			count_event, 0, "ping", NULL);
-	if (irq < 0) {
-		ng_result("ping: bind failed rc=%d abi=%s\n", irq, abi_name());
-		return 1;
-	}
 	if (cpu != 0 && irq_set_affinity(irq, cpumask_of(cpu)) != 0) {
 		ng_result("ping: moving the channel to vCPU %lu failed abi=%s\n", cpu, abi_name());
 		return 1;
@@ -172,6 +184,63 @@ static int run_pong(int argc, char **argv)
 	ng_result("pong: abi=%s echoed=%lu\n", abi_name(), events_seen);
 	unbind_from_irqhandler(echo_irq, NULL);
 	return rc;
+}
+
+/* masked --remote D --remote-port P [--2l]: the port masked through Linux's
+ * own path (disable_irq: the chip's disable_dynirq, do_mask, the ABI's mask
+ * in events_fifo.c or events_2l.c) while the peer sends; a line on stdin
+ * says the peer has sent. Nothing may be handled while masked and the port
+ * must show pending (xen_test_irq_pending); enable_irq then unmasks through
+ * Linux's unmask (EVTCHNOP_unmask for a pending port of an HVM guest) and the
+ * events the peer sent arrive as one, coalesced by the ABI's single pending
+ * bit. A second line on stdin: the peer sent one more, which must arrive too
+ * (the late EOI left the port unmasked). */
+static int run_masked(int argc, char **argv)
+{
+	unsigned long base, while_masked, after_unmask, upcalls_before, upcalls_after;
+	bool pending;
+	int irq;
+
+	irq = boot_and_bind_peer(argc, argv, ng_flag(argc, argv, "--2l"), "masked");
+	if (irq < 0)
+		return 1;
+	/* Xen sets a freshly bound port pending (evtchn_bind_interdomain). */
+	if (!wait_for(&events_seen, 1, 10000)) {
+		ng_result("masked: the bind's event never came abi=%s\n", abi_name());
+		return 1;
+	}
+	base = events_seen;
+	disable_irq(irq);
+	ng_result("masked: abi=%s masked, waiting for the peer\n", abi_name());
+	if (ng_wait_stdin_line()) {
+		ng_result("masked: no go-ahead on stdin\n");
+		return 2;
+	}
+	/* The peer's sends returned before it wrote the line: any upcall they
+	 * raised is in the socket already, and one poll takes it. */
+	ng_poll_bridge();
+	ng_run_deferred();
+	while_masked = events_seen - base;
+	pending = xen_test_irq_pending(irq);
+	upcalls_before = ng_upcalls();
+	enable_irq(irq);
+	ng_poll_bridge();
+	ng_run_deferred();
+	after_unmask = events_seen - base - while_masked;
+	upcalls_after = ng_upcalls() - upcalls_before;
+	ng_result("masked: abi=%s handled-while-masked=%lu pending-while-masked=%d handled-after-unmask=%lu upcalls-after-unmask=%lu\n",
+		  abi_name(), while_masked, pending, after_unmask, upcalls_after);
+	if (ng_wait_stdin_line()) {
+		ng_result("masked: no second go-ahead on stdin\n");
+		return 2;
+	}
+	ng_poll_bridge();
+	ng_run_deferred();
+	ng_result("masked: abi=%s handled-after-one-more=%lu\n", abi_name(),
+		  events_seen - base - while_masked - after_unmask);
+	unbind_from_irqhandler(irq, NULL);
+	return while_masked == 0 && pending && after_unmask == 1 && upcalls_after == 1 &&
+	       events_seen - base == 2 ? 0 : 3;
 }
 
 /* ---- grants ---- */
@@ -507,6 +576,9 @@ static const struct ng_scenario s_ping = {
 	"ping", "--remote D --remote-port P [--count N] [--timeout-ms T] [--2l] [--cpu C]", 1, run_ping };
 static const struct ng_scenario s_pong = {
 	"pong", "--remote D [--count N] [--timeout-ms T] [--2l]: echo a peer's events", 1, run_pong };
+static const struct ng_scenario s_masked = {
+	"masked", "--remote D --remote-port P [--2l]: mask, the peer sends, unmask: one event (stdin paces)",
+	1, run_masked };
 static const struct ng_scenario s_grant = {
 	"grant", "--remote D [--pages N] [--readonly] [--hold-ms T] [--wait-stdin] [--channel]: grant pages, end access",
 	1, run_grant };
@@ -521,5 +593,5 @@ static const struct ng_scenario s_resumed = {
 	1, run_resumed };
 
 const struct ng_scenario *const ng_scenarios[] = {
-	&s_boot, &s_ping, &s_pong, &s_grant, &s_map, &s_boot_kernel, &s_resumed, NULL
+	&s_boot, &s_ping, &s_pong, &s_masked, &s_grant, &s_map, &s_boot_kernel, &s_resumed, NULL
 };

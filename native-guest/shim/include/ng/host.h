@@ -40,6 +40,8 @@ int ng_irqs_disabled(void);
 /* Read frames the bridge sent meanwhile (upcall notices, physmap changes)
  * without waiting, then deliver a pending upcall if interrupts are on. */
 int ng_poll_bridge(void);
+/* How many upcalls this vCPU has taken (entries into the upcall handler). */
+unsigned long ng_upcalls(void);
 /* The kernel is up on every vCPU: the secondaries may start taking upcalls. */
 void ng_boot_done(void);
 

@@ -11,6 +11,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The benchmark report: reads every JMH JSON result file of a directory and the rows of
@@ -25,6 +28,8 @@ public final class BenchReport {
     public static final String BEGIN = "<!-- results:begin -->";
     public static final String END = "<!-- results:end -->";
     static final String HEADER = "row\tmeasured\tbaseline\tgoal";
+    /** The file name suffix of a benchmark class bench/report skipped: {@code NativeHypercallBench.skipped}. */
+    static final String SKIPPED = ".skipped";
 
     /** One line of rows.tsv. */
     public record Row(String name, Selector measured, Selector baseline, Goal goal) {
@@ -66,12 +71,20 @@ public final class BenchReport {
 
     /** The Markdown table of {@code rows} against {@code results}. */
     public static String table(List<Row> rows, List<Result> results) {
+        return table(rows, results, Map.of());
+    }
+
+    /**
+     * The Markdown table of {@code rows} against {@code results}; a row whose benchmark class is
+     * a key of {@code skipped} and has no result reads "not run: " and the class's reason.
+     */
+    public static String table(List<Row> rows, List<Result> results, Map<String, String> skipped) {
         StringBuilder out = new StringBuilder();
         out.append("| row | measured | baseline | ratio | goal | met? |\n");
         out.append("|---|---|---|---|---|---|\n");
         for (Row row : rows) {
-            Pick m = pick(row.measured(), results);
-            Pick b = row.baseline() == null ? null : pick(row.baseline(), results);
+            Pick m = pick(row.measured(), results, skipped);
+            Pick b = row.baseline() == null ? null : pick(row.baseline(), results, skipped);
             String ratio = "-";
             String met = "-";
             if (m.value != null) {
@@ -93,10 +106,11 @@ public final class BenchReport {
     private record Pick(Double value, Double cost, String text) {
     }
 
-    private static Pick pick(Selector s, List<Result> results) {
+    private static Pick pick(Selector s, List<Result> results, Map<String, String> skipped) {
         List<Result> found = s.select(results);
         if (found.isEmpty()) {
-            return new Pick(null, null, "not run");
+            String why = skipped.get(s.name().substring(0, s.name().indexOf('.')));
+            return new Pick(null, null, why == null ? "not run" : "not run: " + why.replace("|", "\\|"));
         }
         if (found.size() > 1) {
             return new Pick(null, null, "ambiguous (" + found.size() + " results)");
@@ -110,6 +124,26 @@ public final class BenchReport {
                 : Double.isNaN(r.error()) ? format(v) + " " + r.unit()
                 : format(v) + " ± " + format(r.error()) + " " + r.unit();
         return new Pick(v, s.cost(r), text);
+    }
+
+    /**
+     * The benchmark classes {@code bench/report} did not run, each with its reason: every
+     * {@code <SimpleClassName>.skipped} file of {@code dir}, its first line.
+     */
+    public static Map<String, String> loadSkipped(Path dir) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.filter(p -> p.getFileName().toString().endsWith(SKIPPED)).sorted().toList()) {
+                String name = f.getFileName().toString();
+                String why = Files.readString(f).lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst()
+                        .orElse("no reason given");
+                out.put(name.substring(0, name.length() - SKIPPED.length()), why);
+            }
+        }
+        return out;
     }
 
     /** Three significant digits (all digits above 999), never exponent notation. */
@@ -182,6 +216,7 @@ public final class BenchReport {
         }
         List<Row> rows = parseRows(Files.readString(rowsFile));
         List<Result> all = Result.loadAll(results);
+        Map<String, String> skipped = loadSkipped(results);
         String when = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
         StringBuilder body = new StringBuilder();
         body.append("\nMachine: ").append(machine()).append(".  \n");
@@ -195,7 +230,7 @@ public final class BenchReport {
             long s = Long.parseLong(elapsed);
             body.append(" (took ").append(s / 60).append(" min ").append(s % 60).append(" s)");
         }
-        body.append(".\n\n").append(table(rows, all)).append('\n');
+        body.append(".\n\n").append(table(rows, all, skipped)).append('\n');
         Files.writeString(doc, replaceResults(Files.readString(doc), body.toString()));
         System.err.println("bench report: " + rows.size() + " rows from " + all.size() + " results written to " + doc);
     }

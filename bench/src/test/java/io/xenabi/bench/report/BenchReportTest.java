@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The report generator: reading JMH results, selecting rows, judging goals, writing the doc. */
 class BenchReportTest {
@@ -121,5 +124,21 @@ class BenchReportTest {
         assertEquals("intro\n" + BenchReport.BEGIN + "\nnew\n" + BenchReport.END + "\nafter\n",
                 BenchReport.replaceResults(doc, "new\n"));
         assertThrows(IllegalArgumentException.class, () -> BenchReport.replaceResults("no markers", "x"));
+    }
+
+    @Test
+    void aSkippedClassesRowsSayNotRunWithTheReasonReadFromItsSkippedFile(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("NativeHypercallBench.skipped"),
+                "native-guest: skipped: /usr/src/linux-source-6.1.tar.xz missing\n");
+        Map<String, String> skipped = BenchReport.loadSkipped(dir);
+        assertEquals(Map.of("NativeHypercallBench", "native-guest: skipped: /usr/src/linux-source-6.1.tar.xz missing"),
+                skipped);
+        String t = BenchReport.table(BenchReport.parseRows(BenchReport.HEADER + "\n"
+                + "native\tNativeHypercallBench.hypercall@p50\tNativeHypercallBench.echo@p50\tcost<=1.5x\n"
+                + "gone\tGrantCopyBench.copy\t-\t-"), fixture(), skipped);
+        assertEquals("| native | not run: native-guest: skipped: /usr/src/linux-source-6.1.tar.xz missing"
+                + " | not run: native-guest: skipped: /usr/src/linux-source-6.1.tar.xz missing | - | cost ≤ 1.5 × baseline"
+                + " | - |", line(t, "native"));
+        assertEquals("| gone | not run | - | - | - | - |", line(t, "gone"), "a class not skipped stays plain");
     }
 }
