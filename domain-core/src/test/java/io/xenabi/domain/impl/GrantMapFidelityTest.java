@@ -107,7 +107,7 @@ class GrantMapFidelityTest {
         assertEquals(0, mid.pinOf(9), "no pin left on the transitive entry");
         assertEquals(0, inner.pinOf(8), "no pin left on the grant it names");
         assertEquals(0, owner.accessBits(8), "GTF_reading is cleared on the inner grant");
-        assertEquals(0, Grants.of(hv.parts().table().get(mapper.domid)).mappingsInUse());
+        assertEquals(0, Grants.of(hv.parts().table().get(mapper.domid)).maptrack.mappingsInUse());
         Invariants.check(hv);
     }
 
@@ -262,7 +262,7 @@ class GrantMapFidelityTest {
         assertEquals(GNTST_general_error, back.map(front.domid, 10, GNTMAP_host_map, beyondRam));
         assertEquals(0, front.accessBits(10), "the failed mapping's pin and status bits are gone");
         assertEquals(0, Grants.of(hv.parts().table().get(front.domid)).pinOf(10));
-        assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
+        assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).maptrack.mappingsInUse());
         Invariants.check(hv);
     }
 
@@ -285,7 +285,7 @@ class GrantMapFidelityTest {
         assertEquals(2, back.handle());
         assertEquals(GNTST_okay, back.unmap(0, GrantGuest.addr(PAGE_GFN), 2));
         assertEquals(GNTST_okay, back.unmap(at, 0, 1));
-        for (int h = 3; h < Grants.MAPTRACK_PER_PAGE; h++) {
+        for (int h = 3; h < io.xenabi.domain.impl.gnttab.Maptrack.MAPTRACK_PER_PAGE; h++) {
             front.grant(10 + h, back.domid, PAGE_GFN, GTF_permit_access); // one pin per ref: no counter fills
             assertEquals(GNTST_okay, back.map(front.domid, 10 + h, GNTMAP_device_map, 0));
             assertEquals(h, back.handle());
@@ -329,7 +329,7 @@ class GrantMapFidelityTest {
         assertEquals(GNTST_okay, one.map(front.domid, 10 + 7, GNTMAP_device_map, 0));
         assertEquals(255, one.handle(), "the kept entry is used once another is behind it");
         assertEquals(GNTST_no_space, one.map(front.domid, 300, GNTMAP_device_map, 0), "now 7 is the last entry");
-        assertEquals(255, Grants.of(hv.parts().table().get(one.domid)).mappingsInUse());
+        assertEquals(255, Grants.of(hv.parts().table().get(one.domid)).maptrack.mappingsInUse());
         Invariants.check(hv);
     }
 
@@ -382,7 +382,7 @@ class GrantMapFidelityTest {
         assertEquals(GNTST_general_error, back.unmapAndReplace(at, beyondRam, h));
         assertEquals(GTF_reading | GTF_writing, front.accessBits(10), "the mapping stays");
         assertEquals(GNTST_okay, back.unmapAndReplace(0, beyondRam, h), "no host part undone: nothing looked at");
-        assertEquals(1, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
+        assertEquals(1, Grants.of(hv.parts().table().get(back.domid)).maptrack.mappingsInUse());
         back.mem.write8(GrantGuest.addr(MAP_GFN + 9) + 1, 0x77);
         assertEquals(GNTST_okay, back.unmapAndReplace(at, GrantGuest.addr(MAP_GFN + 9) + 0x123, h));
         assertEquals(0x77, back.mem.read8(at + 1), "the page new_addr falls in took the mapping's place");
@@ -428,7 +428,7 @@ class GrantMapFidelityTest {
         assertEquals(0, front.accessBits(10));
         assertEquals(0x6B, back.mem.read8(m2));
         assertEquals(GNTST_okay, back.unmap(m2, 0, h3));
-        assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).mappingsInUse());
+        assertEquals(0, Grants.of(hv.parts().table().get(back.domid)).maptrack.mappingsInUse());
         Invariants.check(hv);
     }
 }

@@ -107,8 +107,8 @@ final class Invariants {
             if (mine == null) {
                 continue;
             }
-            for (int h : mine.handlesInUse()) {
-                Mapping m = mine.mapping(h);
+            for (int h : mine.maptrack.handlesInUse()) {
+                Mapping m = mine.maptrack.mapping(h);
                 Grants g = m.granter;
                 g.enter();
                 try {
@@ -202,8 +202,8 @@ final class Invariants {
             if (Grants.of(d) == null) {
                 continue;
             }
-            for (int h : Grants.of(d).handlesInUse()) {
-                Mapping m = Grants.of(d).mapping(h);
+            for (int h : Grants.of(d).maptrack.handlesInUse()) {
+                Mapping m = Grants.of(d).maptrack.mapping(h);
                 boolean ro = (m.flags & GrantFlags.GNTMAP_readonly) != 0;
                 int pin = 0;
                 if ((m.flags & GrantFlags.GNTMAP_host_map) != 0) {
@@ -425,8 +425,8 @@ final class Invariants {
                 g.lock.unlock();
             }
             StringBuilder maps = new StringBuilder();
-            for (int h : g.handlesInUse()) {
-                Mapping m = g.mapping(h);
+            for (int h : g.maptrack.handlesInUse()) {
+                Mapping m = g.maptrack.mapping(h);
                 maps.append(h).append("->d").append(m.granter.domid()).append(':').append(m.ref).append('/')
                         .append(m.flags).append('@').append(m.hostGfn).append(' ');
             }

@@ -258,7 +258,7 @@ public final class GrantTables {
         long hostGfn = hostAddr >>> GuestPage.PAGE_SHIFT;
         // The handle is taken first, as Xen does, but its mapping is published only once complete:
         // an unmap racing on a guessed handle finds nothing there until then.
-        int handle = Grants.of(ld).newHandle(vcpu, null);
+        int handle = Grants.of(ld).maptrack.newHandle(vcpu, null);
         if (handle < 0) {
             s.put16(MAP_STATUS, GNTST_no_space);
             return;
@@ -282,7 +282,7 @@ public final class GrantTables {
             unpin(rg, ref, ro, host, dev);
         }
         if (status != GNTST_okay) {
-            Grants.of(ld).freeHandle(handle);
+            Grants.of(ld).maptrack.freeHandle(handle);
             s.put16(MAP_STATUS, status);
             return;
         }
@@ -300,7 +300,7 @@ public final class GrantTables {
         // addresses: a frame's address is the granter's gfn address, as for a device map.
         m.devBusAddr = frame << GuestPage.PAGE_SHIFT;
         s.put64(MAP_DEV_BUS_ADDR, m.devBusAddr);
-        Grants.of(ld).install(handle, m);
+        Grants.of(ld).maptrack.install(handle, m);
         s.put32(MAP_HANDLE, handle).put16(MAP_STATUS, GNTST_okay);
     }
 
@@ -395,7 +395,7 @@ public final class GrantTables {
      */
     private static int unmapCommon(Domain ld, long hostAddr, long devBusAddr, long handle, long replaceGfn,
             boolean release) {
-        Mapping m = Grants.of(ld).mapping(handle);
+        Mapping m = Grants.of(ld).maptrack.mapping(handle);
         if (m == null) {
             return GNTST_bad_handle;
         }
@@ -405,7 +405,7 @@ public final class GrantTables {
         boolean put;
         rg.enter();
         try {
-            if (Grants.of(ld).mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
+            if (Grants.of(ld).maptrack.mapping(handle) != m || (m.flags & (GNTMAP_host_map | GNTMAP_device_map)) == 0) {
                 return GNTST_bad_handle;
             }
             undoDev = (devBusAddr != 0 || release) && (m.flags & GNTMAP_device_map) != 0;
@@ -442,7 +442,7 @@ public final class GrantTables {
             rg.lock.unlock();
         }
         if (put) {
-            Grants.of(ld).freeHandle((int) handle);
+            Grants.of(ld).maptrack.freeHandle((int) handle);
         }
         return GNTST_okay;
     }
@@ -456,8 +456,8 @@ public final class GrantTables {
         if (g == null) {
             return;
         }
-        for (int handle : g.handlesInUse()) {
-            Mapping m = g.mapping(handle);
+        for (int handle : g.maptrack.handlesInUse()) {
+            Mapping m = g.maptrack.mapping(handle);
             if (m != null) {
                 unmapCommon(d, m.hostGfn << GuestPage.PAGE_SHIFT, m.devBusAddr, handle, -1, true);
             }

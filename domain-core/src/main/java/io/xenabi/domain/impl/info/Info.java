@@ -153,7 +153,7 @@ public final class Info {
     /** Maptrack handles the domain holds as a mapper (tests). */
     public int grantMappings(int domid) {
         Grants g = Grants.of(table.domain(domid));
-        return g == null ? 0 : g.mappingsInUse();
+        return g == null ? 0 : g.maptrack.mappingsInUse();
     }
 
     public List<VariantInfo> variantInfo() {
